@@ -1,0 +1,1 @@
+"""clausec: compile .clause contracts and run them as executable guardrails."""

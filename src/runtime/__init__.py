@@ -1,0 +1,1 @@
+"""The clausec runtime: evaluate compiled contracts against facts."""
