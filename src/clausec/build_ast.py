@@ -26,6 +26,7 @@ _HEADER_KEYS = {
     "currency_stmt": "currency",
     "calendar_stmt": "calendar",
     "rounding_stmt": "rounding",
+    "convert_stmt": "convert",
 }
 
 

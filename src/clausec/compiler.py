@@ -1,0 +1,113 @@
+"""The compiler pipeline in one place. Each pass is a function from one representation to the
+next; between passes the pipeline stops if any pass reported an error, so later passes can
+trust their input (a type check never sees an unknown name twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clausec import nodes as n
+from clausec.build_ast import parse_file
+from clausec.build_graph import ContractGraph, build_graph
+from clausec.check_semantics import check_semantics
+from clausec.check_types import TypeTable, check_types
+from clausec.diagnostics import CompileError, Diagnostic, has_errors
+from clausec.expand_templates import Imports, expand_contract, load_imports
+from clausec.ir import Bundle
+from clausec.lower_to_ir import lower_to_ir
+from clausec.resolve_names import Symbols, resolve_names
+
+
+@dataclass
+class Compilation:
+    """Everything one compile produced: diagnostics always, the later stages when reached."""
+
+    path: str
+    sources: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: n.SourceFile | None = None
+    contract: n.ContractDecl | None = None
+    symbols: Symbols | None = None
+    types: TypeTable | None = None
+    graph: ContractGraph | None = None
+    bundle: Bundle | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def add(self, diagnostics: list[Diagnostic]) -> bool:
+        """Record a pass's diagnostics; True if the pipeline may go on."""
+        self.diagnostics.extend(diagnostics)
+        return self.ok
+
+
+def read_and_parse(path: Path, sources: dict[str, str]) -> tuple[n.SourceFile | None, list[Diagnostic]]:
+    """Passes 1-2 for one file, remembering its text for diagnostic rendering."""
+    key = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        from clausec.diagnostics import Span
+
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        return None, [Diagnostic("CC100", f"cannot read {key}: {reason}", Span(key, 0, 0, 0, 0))]
+    sources[key] = text
+    return parse_file(text, key)
+
+
+def compile_contract(path: Path | str) -> Compilation:
+    """Compile one `.clause` file as far as it goes. Never raises for bad input."""
+    path = Path(path)
+    result = Compilation(str(path))
+    # 1-2. Parse and build the AST: everything after this works on dataclasses.
+    source, diagnostics = read_and_parse(path, result.sources)
+    if not result.add(diagnostics) or source is None:
+        return result
+    result.source = source
+    # 3a. Imports and templates first, so that names from the stdlib resolve like local ones.
+    imports = load_imports(source, lambda p: read_and_parse(p, result.sources))
+    if not result.add(imports.diagnostics):
+        return result
+    contracts = [item for item in source.items if isinstance(item, n.ContractDecl)]
+    if not contracts:
+        return result  # a template library or an amendment: checked by parsing and imports
+    contract, diagnostics = expand_contract(contracts[0], imports)
+    if not result.add(diagnostics):
+        return result
+    result.contract = contract
+    return _analyse(result, contract)
+
+
+def _analyse(result: Compilation, contract: n.ContractDecl) -> Compilation:
+    # 3b. Resolve names: every later pass looks declarations up in these tables.
+    symbols, diagnostics = resolve_names(contract)
+    result.symbols = symbols
+    if not result.add(diagnostics):
+        return result
+    # 4. Types, units and currencies: semantics checks compare amounts and need them typed.
+    types, diagnostics = check_types(contract, symbols)
+    result.types = types
+    if not result.add(diagnostics):
+        return result
+    # 5. Static checks on well-typed clauses: tiers, caps, deadlines, unused declarations.
+    if not result.add(check_semantics(contract, symbols, types)):
+        return result
+    # 6. The dependency graph: cycles are errors, and its order is the IR's evaluation order.
+    graph, diagnostics = build_graph(contract, symbols)
+    result.graph = graph
+    if not result.add(diagnostics):
+        return result
+    # 7. Lower to the IR, the only thing the runtime reads.
+    result.bundle = lower_to_ir(contract, symbols, types, graph, result.sources)
+    return result
+
+
+def compile_or_raise(path: Path | str) -> Bundle:
+    """For embedding: the bundle, or CompileError carrying every diagnostic."""
+    result = compile_contract(path)
+    if result.bundle is None:
+        raise CompileError(result.diagnostics)
+    return result.bundle
