@@ -204,7 +204,11 @@ class ClauseBuilder(ExprBuilder):
 
     def _amend(self, kind: str, meta: Meta, **fields: Any) -> n.AmendmentStmt:
         values: dict[str, Any] = {
-            "name": None, "target": None, "expr": None, "member": None, "values": ()
+            "name": None,
+            "target": None,
+            "expr": None,
+            "member": None,
+            "values": (),
         }
         values.update(fields)
         return n.AmendmentStmt(kind, span=self.span(meta), **values)

@@ -21,8 +21,12 @@ from clausec.resolve_names import Symbols
 from clausec.rewrite import walk
 
 _KINDS: dict[type, str] = {
-    n.MetricDecl: "metric", n.SlaDecl: "sla", n.ObligationDecl: "obligation",
-    n.EscalationDecl: "escalation", n.TriggerDecl: "trigger", n.IncentiveDecl: "incentive",
+    n.MetricDecl: "metric",
+    n.SlaDecl: "sla",
+    n.ObligationDecl: "obligation",
+    n.EscalationDecl: "escalation",
+    n.TriggerDecl: "trigger",
+    n.IncentiveDecl: "incentive",
     n.PlanDecl: "plan",
 }
 
@@ -34,18 +38,27 @@ class ContractGraph:
 
     def to_json(self) -> str:
         nodes = [{"id": node, **self.graph.nodes[node]} for node in sorted(self.graph.nodes)]
-        edges = [{"from": a, "to": b, "span": str(data["span"])}
-                 for a, b, data in sorted(self.graph.edges(data=True))]
+        edges = [
+            {"from": a, "to": b, "span": str(data["span"])}
+            for a, b, data in sorted(self.graph.edges(data=True))
+        ]
         return json.dumps({"nodes": nodes, "edges": edges, "order": self.order}, indent=2)
 
     def to_dot(self) -> str:
         lines = ["digraph contract {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
-        shapes = {"fact": "cylinder", "param": "note", "metric": "ellipse", "remedy": "octagon",
-                  "power": "hexagon"}
+        shapes = {
+            "fact": "cylinder",
+            "param": "note",
+            "metric": "ellipse",
+            "remedy": "octagon",
+            "power": "hexagon",
+        }
         for node in sorted(self.graph.nodes):
             kind = self.graph.nodes[node]["kind"]
             label = self.graph.nodes[node]["label"]
-            lines.append(f'  "{node}" [label="{label}\\n({kind})", shape={shapes.get(kind, "box")}];')
+            lines.append(
+                f'  "{node}" [label="{label}\\n({kind})", shape={shapes.get(kind, "box")}];'
+            )
         for a, b in sorted(self.graph.edges):
             lines.append(f'  "{a}" -> "{b}";')
         lines.append("}")
@@ -82,7 +95,9 @@ def _references(member: n.Member, symbols: Symbols) -> Iterable[tuple[str, Span]
             yield node_id("fact", node.window.fact), node.span
 
 
-def build_graph(contract: n.ContractDecl, symbols: Symbols) -> tuple[ContractGraph, list[Diagnostic]]:
+def build_graph(
+    contract: n.ContractDecl, symbols: Symbols
+) -> tuple[ContractGraph, list[Diagnostic]]:
     graph = nx.DiGraph()
     for fact in symbols.facts.values():
         graph.add_node(node_id("fact", fact.name), kind="fact", label=fact.name)
@@ -126,7 +141,13 @@ def _cycles(graph: nx.DiGraph) -> list[Diagnostic]:
         notes = tuple(f"{b} depends on {a} at {graph.edges[a, b]['span']}" for a, b in edges)
         first_span = graph.edges[edges[-1]]["span"]
         path = " -> ".join([*cycle, cycle[0]])
-        out.append(Diagnostic("CC310", f"dependency cycle: {path}", first_span, notes=notes,
-                              help="break the cycle: one of these clauses must not wait for "
-                              "the other"))
+        out.append(
+            Diagnostic(
+                "CC310",
+                f"dependency cycle: {path}",
+                first_span,
+                notes=notes,
+                help="break the cycle: one of these clauses must not wait for the other",
+            )
+        )
     return out

@@ -7,10 +7,9 @@ condition, a cap is money, a deadline is a date or a duration, a tier value is a
 from __future__ import annotations
 
 from clausec import nodes as n
-from clausec.diagnostics import Diagnostic
 from clausec.infer_types import Env, ExprTyper, Report, comparable
 from clausec.resolve_names import Symbols
-from clausec.types import UNKNOWN, Type
+from clausec.types import Type
 
 MONEY = ("money",)
 DURATION = ("duration",)
@@ -28,19 +27,31 @@ class ClauseTyper(ExprTyper):
         if param.default is None or declared.kind == "unknown":
             return
         if declared.kind in ("party", "role"):
-            if not (isinstance(param.default, n.Name) and param.default.name in self.symbols.actors):
-                self.error("CC207", f"default of '{param.name}' must name a {declared.kind}",
-                           param.default.span)
+            if not (
+                isinstance(param.default, n.Name) and param.default.name in self.symbols.actors
+            ):
+                self.error(
+                    "CC207",
+                    f"default of '{param.name}' must name a {declared.kind}",
+                    param.default.span,
+                )
             return
         if declared.kind == "enum":
             if not (isinstance(param.default, n.Name) and param.default.name in declared.values):
-                self.error("CC217", f"default of '{param.name}' must be one of {declared}",
-                           param.default.span)
+                self.error(
+                    "CC217",
+                    f"default of '{param.name}' must be one of {declared}",
+                    param.default.span,
+                )
             return
         actual = self.infer(param.default, env)
         if not comparable(declared, actual, "==") and actual.kind != "unknown":
-            self.error("CC207", f"'{param.name}' is declared {declared} but its default is {actual}",
-                       param.default.span, f"write a {declared.kind} value, or change the type")
+            self.error(
+                "CC207",
+                f"'{param.name}' is declared {declared} but its default is {actual}",
+                param.default.span,
+                f"write a {declared.kind} value, or change the type",
+            )
 
     def check_metric(self, metric: n.MetricDecl, env: Env) -> Type:
         scope = env.with_fact(metric.window.fact) if metric.window.fact else env
@@ -74,8 +85,12 @@ class ClauseTyper(ExprTyper):
             for band in stmt.bands.rows:
                 for bound in (band.lower, band.upper):
                     if bound is not None:
-                        self.expect(bound, env, (base.kind,) if base.kind != "unknown" else NUMERIC,
-                                    "a band bound")
+                        self.expect(
+                            bound,
+                            env,
+                            (base.kind,) if base.kind != "unknown" else NUMERIC,
+                            "a band bound",
+                        )
                 self.expect(band.value, env, ("percent",), "a band rate")
         elif stmt.expr is not None:
             self.expect(stmt.expr, env, MONEY, what)
@@ -143,9 +158,13 @@ class ClauseTyper(ExprTyper):
         if anchor is not None and anchor.kind == "field" and anchor.field:
             found = env.fields.get(anchor.field)
             if found is None:
-                self.error("CC206", f"no field '{anchor.field}' to count from", anchor.span,
-                           "count from start, end, window end, a clause event, or a datetime "
-                           "field of the 'for each' fact")
+                self.error(
+                    "CC206",
+                    f"no field '{anchor.field}' to count from",
+                    anchor.span,
+                    "count from start, end, window end, a clause event, or a datetime "
+                    "field of the 'for each' fact",
+                )
             elif found.kind not in WHEN:
                 self.error("CC207", f"a deadline counts from a date, not {found}", anchor.span)
 
@@ -161,8 +180,10 @@ class ClauseTyper(ExprTyper):
             self.check_limits(step, env)
 
     def check_power(self, power: n.Power, env: Env) -> None:
-        for period, what in ((power.within, "the period to exercise a power"),
-                             (power.notice, "a notice period")):
+        for period, what in (
+            (power.within, "the period to exercise a power"),
+            (power.notice, "a notice period"),
+        ):
             if period is not None:
                 self.expect(period, env, DURATION, what)
 
@@ -206,5 +227,3 @@ class ClauseTyper(ExprTyper):
                 self.check_duty(stmt, env)
             elif stmt.deadline is not None:
                 self.check_deadline(stmt.deadline, env)
-
-

@@ -26,7 +26,9 @@ REQUIRED_HEADER = ("id", "version", "effective", "timezone", "currency")
 RETE_MAX_CONDITIONS = 128
 
 
-def check_semantics(contract: n.ContractDecl, symbols: Symbols, types: TypeTable) -> list[Diagnostic]:
+def check_semantics(
+    contract: n.ContractDecl, symbols: Symbols, types: TypeTable
+) -> list[Diagnostic]:
     out = list(_check_header(contract, symbols))
     for member in contract.members:
         out.extend(_check_actors(member, symbols))
@@ -46,17 +48,29 @@ def check_semantics(contract: n.ContractDecl, symbols: Symbols, types: TypeTable
 def _check_header(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagnostic]:
     missing = [key for key in REQUIRED_HEADER if key not in symbols.header]
     if missing:
-        example = {"id": 'id "ACME-2026-01"', "version": "version 1",
-                   "effective": "effective 2026-01-01 until 2027-12-31",
-                   "timezone": 'timezone "Europe/Berlin"', "currency": "currency EUR"}
-        yield Diagnostic("CC311", f"the contract header has no {', '.join(missing)}",
-                         contract.span, help="add " + "; ".join(example[k] for k in missing))
+        example = {
+            "id": 'id "ACME-2026-01"',
+            "version": "version 1",
+            "effective": "effective 2026-01-01 until 2027-12-31",
+            "timezone": 'timezone "Europe/Berlin"',
+            "currency": "currency EUR",
+        }
+        yield Diagnostic(
+            "CC311",
+            f"the contract header has no {', '.join(missing)}",
+            contract.span,
+            help="add " + "; ".join(example[k] for k in missing),
+        )
     effective = symbols.header.get("effective")
     if effective and len(effective.values) == 2:
         start, end = effective.values
         if isinstance(start, date) and isinstance(end, date) and end <= start:
-            yield Diagnostic("CC312", f"the contract ends ({end}) before it starts ({start})",
-                             effective.span, help="the 'until' date must be after the start")
+            yield Diagnostic(
+                "CC312",
+                f"the contract ends ({end}) before it starts ({start})",
+                effective.span,
+                help="the 'until' date must be after the start",
+            )
 
 
 def _check_actors(member: n.Member, symbols: Symbols) -> Iterable[Diagnostic]:
@@ -72,34 +86,46 @@ def _check_actors(member: n.Member, symbols: Symbols) -> Iterable[Diagnostic]:
             names = [node.party]
         for name in names:
             if name not in symbols.actors:
-                yield Diagnostic("CC307", f"'{name}' is not a role or party of this contract",
-                                 node.span, help=did_you_mean(name, symbols.actors)
-                                 or "declare it with party or role")
+                yield Diagnostic(
+                    "CC307",
+                    f"'{name}' is not a role or party of this contract",
+                    node.span,
+                    help=did_you_mean(name, symbols.actors) or "declare it with party or role",
+                )
 
 
 def _check_size(member: n.Member) -> Iterable[Diagnostic]:
     conditions = sum(isinstance(node, n.Compare) for node in walk(member))
     if conditions > RETE_MAX_CONDITIONS:
-        yield Diagnostic("CC313", f"{conditions} conditions in one clause; the limit is "
-                         f"{RETE_MAX_CONDITIONS}", member.span,
-                         help="split the clause, or move the rows into a lookup table")
+        yield Diagnostic(
+            "CC313",
+            f"{conditions} conditions in one clause; the limit is {RETE_MAX_CONDITIONS}",
+            member.span,
+            help="split the clause, or move the rows into a lookup table",
+        )
 
 
 def _check_sla(sla: n.SlaDecl, symbols: Symbols) -> Iterable[Diagnostic]:
     kinds = Counter(s.kind for s in sla.stmts if isinstance(s, n.SlaStmt))
     yield from _twice(sla.stmts, ("measure", "target", "claim", "earn_back"))
-    target = next((s.expr for s in sla.stmts if isinstance(s, n.SlaStmt) and s.kind == "target"),
-                  None)
+    target = next(
+        (s.expr for s in sla.stmts if isinstance(s, n.SlaStmt) and s.kind == "target"), None
+    )
     if kinds["target"] == 0:
-        yield Diagnostic("CC317", f"SLA '{sla.name}' has no target", sla.span,
-                         help="add a target, e.g. target availability >= 99.9%")
+        yield Diagnostic(
+            "CC317",
+            f"SLA '{sla.name}' has no target",
+            sla.span,
+            help="add a target, e.g. target availability >= 99.9%",
+        )
     if kinds["earn_back"] and not any(isinstance(s, n.AmountStmt) for s in sla.stmts):
         yield Diagnostic("CC317", f"SLA '{sla.name}' earns back credits but has none", sla.span)
     yield from _check_amounts(sla.stmts, target, symbols)
 
 
-def _check_amounts(stmts: Iterable[object], target: n.Expr | None,
-                   symbols: Symbols) -> Iterable[Diagnostic]:
+def _check_amounts(
+    stmts: Iterable[object], target: n.Expr | None, symbols: Symbols
+) -> Iterable[Diagnostic]:
     stmts = list(stmts)
     for stmt in stmts:
         if isinstance(stmt, n.AmountStmt) and stmt.tiers is not None:
@@ -115,18 +141,30 @@ def _check_obligation(obligation: n.ObligationDecl) -> Iterable[Diagnostic]:
     deadlines += [d.deadline for d in duties if d.deadline is not None]
     ongoing = any(isinstance(s, n.ObligationStmt) and s.kind == "ongoing" for s in obligation.stmts)
     if not duties:
-        yield Diagnostic("CC306", f"obligation '{obligation.name}' says nobody must do anything",
-                         obligation.span, help="add a duty, e.g. supplier must deliver delivery")
+        yield Diagnostic(
+            "CC306",
+            f"obligation '{obligation.name}' says nobody must do anything",
+            obligation.span,
+            help="add a duty, e.g. supplier must deliver delivery",
+        )
     if len(duties) > 1:
-        yield Diagnostic("CC314", "an obligation has one duty; split this one in two",
-                         duties[1].span)
+        yield Diagnostic(
+            "CC314", "an obligation has one duty; split this one in two", duties[1].span
+        )
     if len(deadlines) > 1:
-        yield Diagnostic("CC314", "this obligation has two deadlines", deadlines[1].span,
-                         help="keep one 'by' or 'within'")
+        yield Diagnostic(
+            "CC314",
+            "this obligation has two deadlines",
+            deadlines[1].span,
+            help="keep one 'by' or 'within'",
+        )
     if not deadlines and not ongoing:
-        yield Diagnostic("CC306", f"obligation '{obligation.name}' has no deadline and is not "
-                         "declared ongoing", obligation.span,
-                         help="add a deadline (by 2026-03-01, within 10 days) or 'ongoing'")
+        yield Diagnostic(
+            "CC306",
+            f"obligation '{obligation.name}' has no deadline and is not declared ongoing",
+            obligation.span,
+            help="add a deadline (by 2026-03-01, within 10 days) or 'ongoing'",
+        )
     yield from _twice(obligation.stmts, ("creditor", "starts", "ongoing", "survives", "suspend"))
     reparations = [s for s in obligation.stmts if isinstance(s, n.Reparation)]
     for reparation in reparations:
@@ -136,9 +174,12 @@ def _check_obligation(obligation: n.ObligationDecl) -> Iterable[Diagnostic]:
 def _check_duties(member: n.TriggerDecl | n.PlanDecl | n.CloseoutDecl) -> Iterable[Diagnostic]:
     for node in walk(member):
         if isinstance(node, n.Duty) and node.deadline is None:
-            yield Diagnostic("CC306", f"'{node.debtor} {node.modality.replace('_', ' ')} "
-                             f"{node.action}' has no deadline", node.span,
-                             help="add 'within 30 days' or 'by 2026-06-30'")
+            yield Diagnostic(
+                "CC306",
+                f"'{node.debtor} {node.modality.replace('_', ' ')} {node.action}' has no deadline",
+                node.span,
+                help="add 'within 30 days' or 'by 2026-06-30'",
+            )
 
 
 def _twice(stmts: Iterable[object], kinds: tuple[str, ...]) -> Iterable[Diagnostic]:
@@ -147,8 +188,12 @@ def _twice(stmts: Iterable[object], kinds: tuple[str, ...]) -> Iterable[Diagnost
         kind = getattr(stmt, "kind", None)
         if isinstance(stmt, n.SlaStmt | n.ObligationStmt) and kind in kinds:
             if kind in seen:
-                yield Diagnostic("CC314", f"'{kind.replace('_', ' ')}' is given twice", stmt.span,
-                                 help="keep one")
+                yield Diagnostic(
+                    "CC314",
+                    f"'{kind.replace('_', ' ')}' is given twice",
+                    stmt.span,
+                    help="keep one",
+                )
             seen.add(kind)
     owners = [s for s in stmts if isinstance(s, n.OwnerStmt)]
     if len(owners) > 1:
@@ -169,12 +214,20 @@ def _check_unused(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagno
             used_facts.update(_facts_named(node))
     for param in symbols.params.values():
         if param.name not in used_names:
-            yield Diagnostic("CC308", f"parameter '{param.name}' is never used", param.span,
-                             help="remove it, or refer to it in a clause")
+            yield Diagnostic(
+                "CC308",
+                f"parameter '{param.name}' is never used",
+                param.span,
+                help="remove it, or refer to it in a clause",
+            )
     for fact in symbols.facts.values():
         if fact.name not in used_facts and fact.name not in used_names:
-            yield Diagnostic("CC316", f"fact '{fact.name}' is declared but no clause reads it",
-                             fact.span, help="remove it, or use it in a metric or obligation")
+            yield Diagnostic(
+                "CC316",
+                f"fact '{fact.name}' is declared but no clause reads it",
+                fact.span,
+                help="remove it, or use it in a metric or obligation",
+            )
 
 
 def _facts_named(node: object) -> Iterable[str]:

@@ -8,6 +8,7 @@ positive (CC304) and consistent with each other and with minimums (CC305).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -39,10 +40,10 @@ def condition_interval(cond: n.Expr, params: Params) -> tuple[str, Interval] | N
     assert isinstance(subject, n.Name)
     result = ALL
     for i, op in enumerate(cond.ops):
-        left, right = cond.operands[i], cond.operands[i + 1]
+        before, after = cond.operands[i], cond.operands[i + 1]
         if index not in (i, i + 1):
             return None
-        const = fold(right if index == i else left, params)
+        const = fold(after if index == i else before, params)
         if const is None:
             return None
         result = result.intersect(from_comparison(op, const[1], subject_left=index == i))
@@ -60,8 +61,10 @@ def breach_domain(target: n.Expr | None, params: Params) -> tuple[str, list[Inte
 
 
 def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) -> list[Diagnostic]:
-    rows = [(row, condition_interval(row.condition, params) if row.condition else None)
-            for row in table.rows]
+    rows: list[Parsed] = [
+        (row, condition_interval(row.condition, params) if row.condition else None)
+        for row in table.rows
+    ]
     if any(row.condition is not None and parsed is None for row, parsed in rows):
         return []  # a row the analysis cannot read: say nothing rather than guess
     out: list[Diagnostic] = []
@@ -69,18 +72,28 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
     for index, (row, parsed) in enumerate(rows):
         if parsed is None:
             if index != len(rows) - 1:
-                out.append(Diagnostic("CC303", "rows after 'otherwise' can never match", row.span,
-                                      help="move 'otherwise' to the end of the table"))
+                out.append(
+                    Diagnostic(
+                        "CC303",
+                        "rows after 'otherwise' can never match",
+                        row.span,
+                        help="move 'otherwise' to the end of the table",
+                    )
+                )
             seen.append(ALL)
             continue
         interval = parsed[1]
         if interval.empty:
             out.append(Diagnostic("CC303", "this row's condition can never be true", row.span))
         elif table.policy == "first_match" and seen and covered(interval, seen):
-            out.append(Diagnostic("CC303", "this row can never match: the rows above it catch "
-                                  "every value it covers", row.span,
-                                  help="order rows from the strictest condition down, or "
-                                  "narrow this row"))
+            out.append(
+                Diagnostic(
+                    "CC303",
+                    "this row can never match: the rows above it catch every value it covers",
+                    row.span,
+                    help="order rows from the strictest condition down, or narrow this row",
+                )
+            )
         elif table.policy == "unique":
             out.extend(_overlaps(row, interval, rows[:index]))
         seen.append(interval)
@@ -88,17 +101,25 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
     return out
 
 
-def _overlaps(row: n.TierRow, interval: Interval, earlier: list[object]) -> Iterable[Diagnostic]:
-    for other, parsed in earlier:  # type: ignore[misc]
+Parsed = tuple[n.TierRow, tuple[str, Interval] | None]
+
+
+def _overlaps(row: n.TierRow, interval: Interval, earlier: list[Parsed]) -> Iterable[Diagnostic]:
+    for other, parsed in earlier:
         if parsed is not None and not interval.intersect(parsed[1]).empty:
             shared = interval.intersect(parsed[1]).describe()
-            yield Diagnostic("CC302", f"rows overlap on {shared} under a unique hit policy",
-                             row.span, notes=(f"the other row is at {other.span}",),
-                             help="make the bounds meet exactly (< on one row, >= on the next)")
+            yield Diagnostic(
+                "CC302",
+                f"rows overlap on {shared} under a unique hit policy",
+                row.span,
+                notes=(f"the other row is at {other.span}",),
+                help="make the bounds meet exactly (< on one row, >= on the next)",
+            )
 
 
-def _gaps(table: n.TierTable, target: n.Expr | None, params: Params,
-          seen: list[Interval]) -> Iterable[Diagnostic]:
+def _gaps(
+    table: n.TierTable, target: n.Expr | None, params: Params, seen: list[Interval]
+) -> Iterable[Diagnostic]:
     domain = breach_domain(target, params)
     if domain is None or table.policy == "collect_sum":
         return
@@ -106,33 +127,57 @@ def _gaps(table: n.TierTable, target: n.Expr | None, params: Params,
     for interval in seen:
         missing = [r for part in missing for r in subtract([part], interval)]
     for gap in missing:
-        yield Diagnostic("CC301", f"no tier row covers {subject} in {gap.describe()}, where the "
-                         "target is missed", table.span,
-                         help="add a row for that range, or an 'otherwise' row")
+        yield Diagnostic(
+            "CC301",
+            f"no tier row covers {subject} in {gap.describe()}, where the target is missed",
+            table.span,
+            help="add a row for that range, or an 'otherwise' row",
+        )
 
 
 def check_bands(table: n.BandTable, params: Params) -> list[Diagnostic]:
-    bands = []
+    bands: list[tuple[Decimal, Decimal, n.BandRow]] = []
     for row in table.rows:
-        low = fold(row.lower, params)
-        high = fold(row.upper, params) if row.upper is not None else ("", INF)
-        if low is None or high is None:
+        lower = fold(row.lower, params)
+        upper = fold(row.upper, params) if row.upper is not None else ("", INF)
+        if lower is None or upper is None:
             return []
-        bands.append((low[1], high[1], row))
+        bands.append((lower[1], upper[1], row))
     out: list[Diagnostic] = []
     bands.sort(key=lambda band: band[0])
-    for (low, high, row), (next_low, _, next_row) in zip(bands, bands[1:], strict=False):
+    for (_, high, row), (next_low, _, next_row) in itertools.pairwise(bands):
         if high == INF:
-            out.append(Diagnostic("CC315", "only the last band may be open-ended", row.span,
-                                  help="give this band an upper bound with 'to'"))
+            out.append(
+                Diagnostic(
+                    "CC315",
+                    "only the last band may be open-ended",
+                    row.span,
+                    help="give this band an upper bound with 'to'",
+                )
+            )
         elif high < next_low:
-            out.append(Diagnostic("CC315", f"bands leave a gap between {high} and {next_low}",
-                                  next_row.span, help="start each band where the previous ends"))
+            out.append(
+                Diagnostic(
+                    "CC315",
+                    f"bands leave a gap between {high} and {next_low}",
+                    next_row.span,
+                    help="start each band where the previous ends",
+                )
+            )
         elif high > next_low:
-            out.append(Diagnostic("CC315", f"bands overlap between {next_low} and {high}",
-                                  next_row.span, help="start each band where the previous ends"))
-    out.extend(Diagnostic("CC315", "a band's upper bound must be above its lower bound", row.span)
-               for low, high, row in bands if high <= low)
+            out.append(
+                Diagnostic(
+                    "CC315",
+                    f"bands overlap between {next_low} and {high}",
+                    next_row.span,
+                    help="start each band where the previous ends",
+                )
+            )
+    out.extend(
+        Diagnostic("CC315", "a band's upper bound must be above its lower bound", row.span)
+        for low, high, row in bands
+        if high <= low
+    )
     return out
 
 
@@ -148,25 +193,47 @@ def check_caps(stmts: Iterable[object], params: Params) -> list[Diagnostic]:
             continue
         value = fold(stmt.amount, params)
         if value is not None and value[1] <= 0:
-            out.append(Diagnostic("CC304", f"cap of {value[1]} can never allow an amount",
-                                  stmt.amount.span, help="caps must be positive amounts"))
+            out.append(
+                Diagnostic(
+                    "CC304",
+                    f"cap of {value[1]} can never allow an amount",
+                    stmt.amount.span,
+                    help="caps must be positive amounts",
+                )
+            )
         if stmt.scope in caps:
-            out.append(Diagnostic("CC305", f"two caps per {stmt.scope.replace('_', ' ')}",
-                                  stmt.span, help="keep the one that applies and remove the other"))
+            out.append(
+                Diagnostic(
+                    "CC305",
+                    f"two caps per {stmt.scope.replace('_', ' ')}",
+                    stmt.span,
+                    help="keep the one that applies and remove the other",
+                )
+            )
         elif value is not None:
             caps[stmt.scope] = (value[1], stmt)
     out.extend(_cap_order(caps, minimum))
     return out
 
 
-def _cap_order(caps: dict[str, tuple[Decimal, n.CapStmt]],
-               minimum: tuple[Decimal, n.MinimumStmt] | None) -> Iterable[Diagnostic]:
+def _cap_order(
+    caps: dict[str, tuple[Decimal, n.CapStmt]], minimum: tuple[Decimal, n.MinimumStmt] | None
+) -> Iterable[Diagnostic]:
     ordered = sorted(caps.items(), key=lambda item: SCOPE_ORDER.index(item[0]))
-    for (narrow, (low, _)), (wide, (high, stmt)) in zip(ordered, ordered[1:], strict=False):
+    for (narrow, (low, _)), (wide, (high, stmt)) in itertools.pairwise(ordered):
         if high < low:
-            yield Diagnostic("CC305", f"the cap per {wide.replace('_', ' ')} ({high}) is below the "
-                             f"cap per {narrow.replace('_', ' ')} ({low}), which can then never "
-                             "apply", stmt.span, help="raise the wider cap or lower the narrower")
+            yield Diagnostic(
+                "CC305",
+                f"the cap per {wide.replace('_', ' ')} ({high}) is below the "
+                f"cap per {narrow.replace('_', ' ')} ({low}), which can then never "
+                "apply",
+                stmt.span,
+                help="raise the wider cap or lower the narrower",
+            )
     if minimum and ordered and minimum[0] > ordered[0][1][0]:
-        yield Diagnostic("CC305", f"minimum {minimum[0]} is above the cap {ordered[0][1][0]}",
-                         minimum[1].span, help="a minimum must not exceed the caps")
+        yield Diagnostic(
+            "CC305",
+            f"minimum {minimum[0]} is above the cap {ordered[0][1][0]}",
+            minimum[1].span,
+            help="a minimum must not exceed the caps",
+        )

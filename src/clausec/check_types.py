@@ -35,9 +35,15 @@ def type_of(ref: n.TypeRef, report: list[Diagnostic], currency: str | None) -> T
     if ref.name is None:
         return Type("enum", values=ref.enum, optional=ref.optional)
     if ref.name not in SCALAR_KINDS + ACTOR_KINDS:
-        report.append(Diagnostic("CC209", f"unknown type '{ref.name}'", ref.span,
-                                 help=did_you_mean(ref.name, SCALAR_KINDS + ACTOR_KINDS)
-                                 or f"types are: {', '.join(SCALAR_KINDS + ACTOR_KINDS)}"))
+        report.append(
+            Diagnostic(
+                "CC209",
+                f"unknown type '{ref.name}'",
+                ref.span,
+                help=did_you_mean(ref.name, SCALAR_KINDS + ACTOR_KINDS)
+                or f"types are: {', '.join(SCALAR_KINDS + ACTOR_KINDS)}",
+            )
+        )
         return UNKNOWN
     money_currency = currency if ref.name == "money" else None
     return Type(ref.name, money_currency, optional=ref.optional)
@@ -60,16 +66,33 @@ def check_header(symbols: Symbols) -> list[Diagnostic]:
         value = str(stmt.values[0]) if stmt.values else ""
         if key in ("currency",) or key.startswith("convert "):
             if pycountry.currencies.get(alpha_3=value) is None:
-                out.append(Diagnostic("CC212", f"unknown currency code '{value}'", stmt.span,
-                                      help="use an ISO 4217 code such as EUR, USD or GBP"))
+                out.append(
+                    Diagnostic(
+                        "CC212",
+                        f"unknown currency code '{value}'",
+                        stmt.span,
+                        help="use an ISO 4217 code such as EUR, USD or GBP",
+                    )
+                )
         elif key == "calendar" and value not in _calendars():
-            out.append(Diagnostic("CC213", f"unknown holiday calendar '{value}'", stmt.span,
-                                  help=did_you_mean(value, _calendars())
-                                  or "use an ISO country code such as DE, GB, US or FR"))
+            out.append(
+                Diagnostic(
+                    "CC213",
+                    f"unknown holiday calendar '{value}'",
+                    stmt.span,
+                    help=did_you_mean(value, _calendars())
+                    or "use an ISO country code such as DE, GB, US or FR",
+                )
+            )
         elif key == "timezone" and value not in _zones():
-            out.append(Diagnostic("CC214", f"unknown time zone '{value}'", stmt.span,
-                                  help=did_you_mean(value, _zones())
-                                  or "use an IANA name such as Europe/Berlin"))
+            out.append(
+                Diagnostic(
+                    "CC214",
+                    f"unknown time zone '{value}'",
+                    stmt.span,
+                    help=did_you_mean(value, _zones()) or "use an IANA name such as Europe/Berlin",
+                )
+            )
     return out
 
 

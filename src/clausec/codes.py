@@ -6,10 +6,10 @@ CC1xx parse, CC2xx names and types, CC3xx semantics and graph, RT4xx runtime.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

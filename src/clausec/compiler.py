@@ -14,7 +14,7 @@ from clausec.build_graph import ContractGraph, build_graph
 from clausec.check_semantics import check_semantics
 from clausec.check_types import TypeTable, check_types
 from clausec.diagnostics import CompileError, Diagnostic, has_errors
-from clausec.expand_templates import Imports, expand_contract, load_imports
+from clausec.expand_templates import expand_contract, load_imports
 from clausec.ir import Bundle
 from clausec.lower_to_ir import lower_to_ir
 from clausec.resolve_names import Symbols, resolve_names
@@ -44,7 +44,9 @@ class Compilation:
         return self.ok
 
 
-def read_and_parse(path: Path, sources: dict[str, str]) -> tuple[n.SourceFile | None, list[Diagnostic]]:
+def read_and_parse(
+    path: Path, sources: dict[str, str]
+) -> tuple[n.SourceFile | None, list[Diagnostic]]:
     """Passes 1-2 for one file, remembering its text for diagnostic rendering."""
     key = str(path)
     try:

@@ -24,8 +24,15 @@ from clausec.rewrite import rewrite
 
 Loader = Callable[[Path], tuple[n.SourceFile | None, list[Diagnostic]]]
 
-_NAMED = (n.MetricDecl, n.SlaDecl, n.ObligationDecl, n.EscalationDecl, n.TriggerDecl,
-          n.IncentiveDecl, n.PlanDecl)
+_NAMED = (
+    n.MetricDecl,
+    n.SlaDecl,
+    n.ObligationDecl,
+    n.EscalationDecl,
+    n.TriggerDecl,
+    n.IncentiveDecl,
+    n.PlanDecl,
+)
 
 
 @dataclass
@@ -61,10 +68,14 @@ def load_imports(source: n.SourceFile, load: Loader) -> Imports:
                 continue
             found = find_import(item.path, path)
             if found is None:
-                result.diagnostics.append(Diagnostic(
-                    "CC210", f"cannot find import '{item.path}'", item.span,
-                    help=f"imports are looked up beside {path.name} and in {stdlib_dir()}",
-                ))
+                result.diagnostics.append(
+                    Diagnostic(
+                        "CC210",
+                        f"cannot find import '{item.path}'",
+                        item.span,
+                        help=f"imports are looked up beside {path.name} and in {stdlib_dir()}",
+                    )
+                )
                 continue
             if str(found) in result.files:
                 continue
@@ -76,22 +87,30 @@ def load_imports(source: n.SourceFile, load: Loader) -> Imports:
     return result
 
 
-def expand_contract(contract: n.ContractDecl, imports: Imports) -> tuple[n.ContractDecl, list[Diagnostic]]:
+def expand_contract(
+    contract: n.ContractDecl, imports: Imports
+) -> tuple[n.ContractDecl, list[Diagnostic]]:
     """Replace every `use` in `contract` with the members of its template."""
     diagnostics: list[Diagnostic] = []
     members: list[n.Member] = []
-    facts: dict[str, n.FactDecl] = {m.name: m for m in contract.members if isinstance(m, n.FactDecl)}
+    facts: dict[str, n.FactDecl] = {
+        m.name: m for m in contract.members if isinstance(m, n.FactDecl)
+    }
     for member in contract.members:
         if not isinstance(member, n.UseDecl):
             members.append(member)
             continue
         template = imports.templates.get(member.template.dotted)
         if template is None:
-            diagnostics.append(Diagnostic(
-                "CC210", f"unknown template '{member.template.dotted}'", member.template.span,
-                help=did_you_mean(member.template.dotted, imports.templates)
-                or "import the file that defines it, e.g. import \"availability_sla\"",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "CC210",
+                    f"unknown template '{member.template.dotted}'",
+                    member.template.span,
+                    help=did_you_mean(member.template.dotted, imports.templates)
+                    or 'import the file that defines it, e.g. import "availability_sla"',
+                )
+            )
             continue
         expanded, problems = instantiate(template, member)
         diagnostics.extend(problems)
@@ -112,18 +131,25 @@ def _merge_fact(facts: dict[str, n.FactDecl], fact: n.FactDecl, use: n.UseDecl) 
         return []
     if _shape(existing) == _shape(fact):
         return []
-    return [Diagnostic(
-        "CC202", f"fact '{fact.name}' from template '{use.template.dotted}' differs from the "
-        "one already declared", use.span, notes=(f"first declared at {existing.span}",),
-        help="give both declarations the same fields, or rename one of them",
-    )]
+    return [
+        Diagnostic(
+            "CC202",
+            f"fact '{fact.name}' from template '{use.template.dotted}' differs from the "
+            "one already declared",
+            use.span,
+            notes=(f"first declared at {existing.span}",),
+            help="give both declarations the same fields, or rename one of them",
+        )
+    ]
 
 
 def _shape(fact: n.FactDecl) -> tuple[Any, ...]:
     return fact.key, tuple((f.name, f.type.name, f.type.enum, f.type.optional) for f in fact.fields)
 
 
-def instantiate(template: n.TemplateDecl, use: n.UseDecl) -> tuple[list[n.Member], list[Diagnostic]]:
+def instantiate(
+    template: n.TemplateDecl, use: n.UseDecl
+) -> tuple[list[n.Member], list[Diagnostic]]:
     """The members of `template` bound to the arguments of `use`."""
     params = {m.name: m for m in template.members if isinstance(m, n.ParamDecl)}
     bindings, diagnostics = _bind_arguments(params, use)
@@ -134,10 +160,14 @@ def instantiate(template: n.TemplateDecl, use: n.UseDecl) -> tuple[list[n.Member
         if isinstance(member, n.ParamDecl | n.SummaryStmt):
             continue
         if isinstance(member, n.UseDecl):
-            diagnostics.append(Diagnostic(
-                "CC210", "a template cannot use another template", member.span,
-                help="import both templates into the contract and use each there",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "CC210",
+                    "a template cannot use another template",
+                    member.span,
+                    help="import both templates into the contract and use each there",
+                )
+            )
             continue
         renamed = rewrite(member, substitute)
         if isinstance(renamed, _NAMED):
@@ -154,20 +184,28 @@ def _bind_arguments(
     bindings: dict[str, n.Expr] = {}
     for arg in use.args:
         if arg.name not in params:
-            diagnostics.append(Diagnostic(
-                "CC211", f"template '{use.template.dotted}' has no parameter '{arg.name}'",
-                arg.span, help=did_you_mean(arg.name, params) or
-                f"its parameters are: {', '.join(sorted(params)) or 'none'}",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "CC211",
+                    f"template '{use.template.dotted}' has no parameter '{arg.name}'",
+                    arg.span,
+                    help=did_you_mean(arg.name, params)
+                    or f"its parameters are: {', '.join(sorted(params)) or 'none'}",
+                )
+            )
         bindings[arg.name] = arg.value
     for name, param in params.items():
         if name in bindings:
             continue
         if param.default is None:
-            diagnostics.append(Diagnostic(
-                "CC211", f"missing argument '{name}' for template '{use.template.dotted}'",
-                use.span, help=f"add `{name}: <{param.type.name or 'value'}>` to the arguments",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "CC211",
+                    f"missing argument '{name}' for template '{use.template.dotted}'",
+                    use.span,
+                    help=f"add `{name}: <{param.type.name or 'value'}>` to the arguments",
+                )
+            )
         else:
             bindings[name] = param.default
     return bindings, diagnostics

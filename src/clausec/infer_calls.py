@@ -38,21 +38,33 @@ def infer_call(typer: ExprTyper, call: n.Call, env: Env) -> Type:
     if usage is None:
         from clausec.diagnostics import did_you_mean
 
-        return typer.error("CC215", f"unknown function '{call.func}'", call.span,
-                           did_you_mean(call.func, FUNCTIONS))
+        return typer.error(
+            "CC215",
+            f"unknown function '{call.func}'",
+            call.span,
+            did_you_mean(call.func, FUNCTIONS),
+        )
     if call.func in ("min", "max") and len(call.args) >= 2:
         return typer._same([_plain(typer, a, env) for a in call.args], call.span, call.func)
     if call.func in ("floor", "ceil", "abs", "round"):
         if len(call.args) != 1:
             return _usage(typer, call, usage)
-        return typer.expect(call.args[0].value, env, ("number", "percent", "money", "duration"),
-                            f"the argument of {call.func}()")
+        return typer.expect(
+            call.args[0].value,
+            env,
+            ("number", "percent", "money", "duration"),
+            f"the argument of {call.func}()",
+        )
     if call.func == "ratio":
         if len(call.args) != 2:
             return _usage(typer, call, usage)
         for arg in call.args:
-            typer.expect(arg.value, env, ("number", "money", "duration", "percent"),
-                         "each argument of ratio()")
+            typer.expect(
+                arg.value,
+                env,
+                ("number", "money", "duration", "percent"),
+                "each argument of ratio()",
+            )
         return PERCENT
     return _aggregate(typer, call, env, usage)
 
@@ -64,8 +76,7 @@ def _plain(typer: ExprTyper, arg: n.Arg, env: Env) -> Type:
 
 
 def _usage(typer: ExprTyper, call: n.Call, usage: str) -> Type:
-    return typer.error("CC215", f"{call.func}() takes {usage}", call.span,
-                       f"write it as {usage}")
+    return typer.error("CC215", f"{call.func}() takes {usage}", call.span, f"write it as {usage}")
 
 
 def _aggregate(typer: ExprTyper, call: n.Call, env: Env, usage: str) -> Type:
@@ -93,22 +104,28 @@ def _aggregate(typer: ExprTyper, call: n.Call, env: Env, usage: str) -> Type:
     fact = _fact_subject(typer, arg.value.right, env, call, usage)
     if fact is None:
         return UNKNOWN
-    value = typer.expect(arg.value.left, env.with_fact(fact),
-                         ("number", "money", "duration", "percent"), f"what {call.func}() reads")
+    value = typer.expect(
+        arg.value.left,
+        env.with_fact(fact),
+        ("number", "money", "duration", "percent"),
+        f"what {call.func}() reads",
+    )
     _filter(typer, arg, fact, env)
     return PERCENT if call.func == "change" else value
 
 
-def _fact_subject(
-    typer: ExprTyper, expr: n.Expr, env: Env, call: n.Call, usage: str
-) -> str | None:
+def _fact_subject(typer: ExprTyper, expr: n.Expr, env: Env, call: n.Call, usage: str) -> str | None:
     if isinstance(expr, n.Name) and expr.name in env.facts:
         return expr.name
     if isinstance(expr, n.Name):
         from clausec.diagnostics import did_you_mean
 
-        typer.error("CC205", f"unknown fact type '{expr.name}'", expr.span,
-                    did_you_mean(expr.name, env.facts) or f"write it as {usage}")
+        typer.error(
+            "CC205",
+            f"unknown fact type '{expr.name}'",
+            expr.span,
+            did_you_mean(expr.name, env.facts) or f"write it as {usage}",
+        )
         return None
     _usage(typer, call, usage)
     return None
@@ -123,5 +140,9 @@ def _require_interval(typer: ExprTyper, fact: str, env: Env, arg: n.Arg) -> None
     fields = env.facts.get(fact, {})
     for name in ("start", "end"):
         if fields.get(name, UNKNOWN).kind not in ("datetime", "unknown"):
-            typer.error("CC206", f"minutes() needs fact '{fact}' to have a datetime field '{name}'",
-                        arg.span, f"add `{name}: datetime` to fact {fact}")
+            typer.error(
+                "CC206",
+                f"minutes() needs fact '{fact}' to have a datetime field '{name}'",
+                arg.span,
+                f"add `{name}: datetime` to fact {fact}",
+            )

@@ -9,6 +9,7 @@ one mistake is reported once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -74,10 +75,14 @@ class ExprTyper:
 
     def _money(self, currency: str, env: Env, span: Span) -> Type:
         if env.currency and currency != env.currency and currency not in env.convertible:
-            self.report(Diagnostic(
-                "CC309", f"amount in {currency} but the contract is in {env.currency}", span,
-                help=f"declare a rate in the header, e.g. convert {currency} at 0.92",
-            ))
+            self.report(
+                Diagnostic(
+                    "CC309",
+                    f"amount in {currency} but the contract is in {env.currency}",
+                    span,
+                    help=f"declare a rate in the header, e.g. convert {currency} at 0.92",
+                )
+            )
             return UNKNOWN
         return Type("money", env.currency or currency)
 
@@ -105,8 +110,12 @@ class ExprTyper:
             fields = env.facts.get(base.fact, {})
             if expr.name in fields:
                 return fields[expr.name]
-            return self.error("CC206", f"fact '{base.fact}' has no field '{expr.name}'",
-                              expr.span, did_you_mean(expr.name, fields))
+            return self.error(
+                "CC206",
+                f"fact '{base.fact}' has no field '{expr.name}'",
+                expr.span,
+                did_you_mean(expr.name, fields),
+            )
         if base.kind == "unknown":
             return UNKNOWN
         return self.error("CC207", f"'{expr.name}' cannot be read from {base}", expr.span)
@@ -117,20 +126,31 @@ class ExprTyper:
     def _index(self, expr: n.Index, env: Env) -> Type:
         key = self.infer(expr.index, env)
         if not isinstance(expr.obj, n.Lookup):
-            return self.error("CC207", "only a lookup table { KEY: value, ... } can be indexed",
-                              expr.span)
+            return self.error(
+                "CC207", "only a lookup table { KEY: value, ... } can be indexed", expr.span
+            )
         entry_types = [self.infer(value, env) for _, value in expr.obj.entries]
         if key.kind == "enum":
             for name, _ in expr.obj.entries:
                 if name not in key.values:
-                    self.error("CC217", f"'{name}' is not one of {key}", expr.obj.span,
-                               did_you_mean(name, key.values))
+                    self.error(
+                        "CC217",
+                        f"'{name}' is not one of {key}",
+                        expr.obj.span,
+                        did_you_mean(name, key.values),
+                    )
             missing = [v for v in key.values if v not in dict(expr.obj.entries)]
             if missing:
-                self.error("CC207", f"lookup table has no entry for {', '.join(missing)}",
-                           expr.obj.span, "add an entry for every value, or an explicit one")
+                self.error(
+                    "CC207",
+                    f"lookup table has no entry for {', '.join(missing)}",
+                    expr.obj.span,
+                    "add an entry for every value, or an explicit one",
+                )
         elif key.kind != "unknown":
-            self.error("CC207", f"a lookup table is indexed by an enum, not {key}", _span(expr.index))
+            self.error(
+                "CC207", f"a lookup table is indexed by an enum, not {key}", _span(expr.index)
+            )
         return self._same(entry_types, expr.span, "lookup table entries")
 
     def _same(self, types: list[Type], span: Span, what: str) -> Type:
@@ -149,8 +169,9 @@ class ExprTyper:
         if expr.op == "not":
             self.expect(expr.operand, env, ("bool",), "the operand of 'not'")
             return BOOL
-        return self.expect(expr.operand, env, ("money", "percent", "duration", "number"),
-                           "a negated value")
+        return self.expect(
+            expr.operand, env, ("money", "percent", "duration", "number"), "a negated value"
+        )
 
     def _binary(self, expr: n.Binary, env: Env) -> Type:
         if expr.op in ("and", "or"):
@@ -162,35 +183,56 @@ class ExprTyper:
             return UNKNOWN
         result = arithmetic(expr.op, left.required(), right.required())
         if result is None:
-            return self.error("CC207", f"cannot compute {left} {expr.op} {right}", expr.span,
-                              _arithmetic_help(expr.op, left, right))
+            return self.error(
+                "CC207",
+                f"cannot compute {left} {expr.op} {right}",
+                expr.span,
+                _arithmetic_help(expr.op, left, right),
+            )
         if result.kind == "currency-mismatch":
-            return self.error("CC208", f"cannot combine {left.currency} and {right.currency}",
-                              expr.span, "convert one amount first, or use one currency")
+            return self.error(
+                "CC208",
+                f"cannot combine {left.currency} and {right.currency}",
+                expr.span,
+                "convert one amount first, or use one currency",
+            )
         return result
 
     def _compare(self, expr: n.Compare, env: Env) -> Type:
         types = [self._operand(o, expr.operands, env) for o in expr.operands]
-        for (left, right), op, node in zip(zip(types, types[1:], strict=False), expr.ops,
-                                           expr.operands[1:], strict=False):
+        for (left, right), op, node in zip(
+            itertools.pairwise(types), expr.ops, expr.operands[1:], strict=False
+        ):
             if not comparable(left, right, op):
                 self.error("CC207", f"cannot compare {left} {op} {right}", _span(node))
         return BOOL
 
     def _operand(self, operand: n.Expr, operands: tuple[n.Expr, ...], env: Env) -> Type:
         """Enum values are bare names: type them from the enum on the other side."""
-        if isinstance(operand, n.Name) and operand.name not in env.fields \
-                and operand.name not in env.globals:
+        if (
+            isinstance(operand, n.Name)
+            and operand.name not in env.fields
+            and operand.name not in env.globals
+        ):
             for other in operands:
                 if other is operand:
                     continue
-                other_type = self.infer(other, env) if not isinstance(other, n.Name) or \
-                    other.name in env.fields or other.name in env.globals else UNKNOWN
+                other_type = (
+                    self.infer(other, env)
+                    if not isinstance(other, n.Name)
+                    or other.name in env.fields
+                    or other.name in env.globals
+                    else UNKNOWN
+                )
                 if other_type.kind == "enum":
                     if operand.name in other_type.values:
                         return other_type
-                    return self.error("CC217", f"'{operand.name}' is not one of {other_type}",
-                                      operand.span, did_you_mean(operand.name, other_type.values))
+                    return self.error(
+                        "CC217",
+                        f"'{operand.name}' is not one of {other_type}",
+                        operand.span,
+                        did_you_mean(operand.name, other_type.values),
+                    )
         return self.infer(operand, env)
 
     def _call(self, expr: n.Call, env: Env) -> Type:

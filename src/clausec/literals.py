@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from clausec.values import Duration, LiteralValue, Money, Percent, ZonedDateTime
 
@@ -88,4 +89,4 @@ def read(kind: str, text: str) -> LiteralValue:
         return text == "true"
     if kind == "NONE":
         return None
-    return readers[kind](text)
+    return cast(LiteralValue, readers[kind](text))

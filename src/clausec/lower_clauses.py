@@ -13,23 +13,35 @@ from clausec.lower_expr import Scope, lower, lower_literal
 
 
 class ClauseLowerer:
-    def __init__(self, scope: Scope, span_ir: Callable[[Span], ir.SpanIR],
-                 sources: Mapping[str, str], types: TypeTable) -> None:
+    def __init__(
+        self,
+        scope: Scope,
+        span_ir: Callable[[Span], ir.SpanIR],
+        sources: Mapping[str, str],
+        types: TypeTable,
+    ) -> None:
         self.scope = scope
         self.span_ir = span_ir
         self.sources = sources
         self.types = types
 
     def text(self, span: Span) -> str:
-        lines = self.sources.get(span.path, "").splitlines()[span.line - 1:span.end_line]
+        lines = self.sources.get(span.path, "").splitlines()[span.line - 1 : span.end_line]
         return "\n".join(lines).strip()
 
     def common(self, decl: Any, kind: str) -> dict[str, Any]:
         stmts = getattr(decl, "stmts", ())
         owner = next((s.role for s in stmts if isinstance(s, n.OwnerStmt)), None)
         inform = [r for s in stmts if isinstance(s, n.InformStmt) for r in s.roles]
-        return {"id": decl.name, "kind": kind, "ref": decl.ref, "span": self.span_ir(decl.span),
-                "text": self.text(decl.span), "owner": owner, "inform": inform}
+        return {
+            "id": decl.name,
+            "kind": kind,
+            "ref": decl.ref,
+            "span": self.span_ir(decl.span),
+            "text": self.text(decl.span),
+            "owner": owner,
+            "inform": inform,
+        }
 
     # ------------------------------------------------------------ shared pieces
 
@@ -39,18 +51,33 @@ class ClauseLowerer:
     def amount(self, stmt: n.AmountStmt, scope: Scope) -> ir.Amount:
         data: dict[str, Any] = {"kind": stmt.kind, "span": self.span_ir(stmt.span)}
         if stmt.tiers is not None:
-            data.update(base=lower(stmt.expr, scope), hit_policy=stmt.tiers.policy,
-                        tiers=[ir.TierRow(when=lower(r.condition, scope), value=lower(r.value, scope))
-                               for r in stmt.tiers.rows])
+            data.update(
+                base=lower(stmt.expr, scope),
+                hit_policy=stmt.tiers.policy,
+                tiers=[
+                    ir.TierRow(when=lower(r.condition, scope), value=lower(r.value, scope))
+                    for r in stmt.tiers.rows
+                ],
+            )
         elif stmt.bands is not None:
-            data.update(base=lower(stmt.expr, scope), band_kind=stmt.bands.kind,
-                        bands=[ir.BandRow(lower=lower(r.lower, scope), upper=lower(r.upper, scope),
-                                          value=lower(r.value, scope)) for r in stmt.bands.rows])
+            data.update(
+                base=lower(stmt.expr, scope),
+                band_kind=stmt.bands.kind,
+                bands=[
+                    ir.BandRow(
+                        lower=lower(r.lower, scope),
+                        upper=lower(r.upper, scope),
+                        value=lower(r.value, scope),
+                    )
+                    for r in stmt.bands.rows
+                ],
+            )
         else:
             data["expr"] = lower(stmt.expr, scope)
         if stmt.rate is not None:
-            data["rate"] = ir.Rate(unit=stmt.rate.unit, late=stmt.rate.late,
-                                   part_policy=stmt.rate.part_policy)
+            data["rate"] = ir.Rate(
+                unit=stmt.rate.unit, late=stmt.rate.late, part_policy=stmt.rate.part_policy
+            )
         return ir.Amount(**data)
 
     def limit(self, stmt: Any, scope: Scope) -> ir.Limit | None:
@@ -67,8 +94,9 @@ class ClauseLowerer:
             return None
         anchor = None
         if d.anchor is not None:
-            anchor = ir.Anchor(kind=d.anchor.kind, event=self.event(d.anchor.event),
-                               field=d.anchor.field)
+            anchor = ir.Anchor(
+                kind=d.anchor.kind, event=self.event(d.anchor.event), field=d.anchor.field
+            )
         return ir.Deadline(kind=d.kind, expr=lower(d.expr, scope), anchor=anchor)
 
     def duty(self, d: n.Duty, scope: Scope, deadline: n.Deadline | None = None) -> ir.Duty:
@@ -76,12 +104,22 @@ class ClauseLowerer:
         if d.evidence is not None:
             where = lower(d.evidence.where, scope.with_fact(d.evidence.fact))
             evidence = ir.Filter(fact=d.evidence.fact, where=where)
-        return ir.Duty(debtor=d.debtor, modality=d.modality, action=d.action, evidence=evidence,
-                       deadline=self.deadline(d.deadline or deadline, scope))
+        return ir.Duty(
+            debtor=d.debtor,
+            modality=d.modality,
+            action=d.action,
+            evidence=evidence,
+            deadline=self.deadline(d.deadline or deadline, scope),
+        )
 
     def power(self, p: n.Power, scope: Scope) -> ir.Step:
-        return ir.Step(kind="power", holder=p.holder, action=p.action,
-                       within=lower(p.within, scope), notice=lower(p.notice, scope))
+        return ir.Step(
+            kind="power",
+            holder=p.holder,
+            action=p.action,
+            within=lower(p.within, scope),
+            notice=lower(p.notice, scope),
+        )
 
     def step(self, s: n.ReparationStep, scope: Scope) -> ir.Step:
         if isinstance(s, n.AmountStmt):
@@ -94,21 +132,40 @@ class ClauseLowerer:
             return ir.Step(kind="notify", roles=list(s.roles))
         if isinstance(s, n.LatePower):
             power = self.power(s.power, scope)
-            return power.model_copy(update={"kind": "late_power",
-                                            "threshold": lower(s.threshold, scope)})
+            return power.model_copy(
+                update={"kind": "late_power", "threshold": lower(s.threshold, scope)}
+            )
         return ir.Step(kind="limit", limit=self.limit(s, scope))
 
     def levels(self, levels: Iterable[n.Level], scope: Scope) -> list[ir.Level]:
-        return [ir.Level(name=lv.name, after=lower(lv.after, scope),
-                         actions=[ir.Step(kind=a.kind, roles=list(a.roles), party=a.party,
-                                          deliverable=a.deliverable, within=lower(a.within, scope))
-                                  for a in lv.actions]) for lv in levels]
+        return [
+            ir.Level(
+                name=lv.name,
+                after=lower(lv.after, scope),
+                actions=[
+                    ir.Step(
+                        kind=a.kind,
+                        roles=list(a.roles),
+                        party=a.party,
+                        deliverable=a.deliverable,
+                        within=lower(a.within, scope),
+                    )
+                    for a in lv.actions
+                ],
+            )
+            for lv in levels
+        ]
 
     def condition(self, c: n.Condition, scope: Scope) -> ir.Condition:
-        return ir.Condition(kind=c.kind, event=self.event(c.event), expr=lower(c.expr, scope),
-                            count=c.count, of=c.of,
-                            within=lower_literal(c.within) if c.within is not None else None,
-                            metric=c.metric.dotted if c.metric else None)
+        return ir.Condition(
+            kind=c.kind,
+            event=self.event(c.event),
+            expr=lower(c.expr, scope),
+            count=c.count,
+            of=c.of,
+            within=lower_literal(c.within) if c.within is not None else None,
+            metric=c.metric.dotted if c.metric else None,
+        )
 
     # ------------------------------------------------------------ clauses
 
@@ -116,22 +173,41 @@ class ClauseLowerer:
         scope = self.scope.with_fact(m.window.fact)
         options = {o.kind: o for o in m.options}
         w = m.window
-        window = ir.Window(kind=w.kind, period=w.period, fact=w.fact, start_day=w.start_day,
-                           duration=lower_literal(w.duration) if w.duration is not None else None)
-        exclusions = [ir.Filter(fact=o.fact, where=lower(o.expr, self.scope.with_fact(o.fact)))
-                      for o in m.options if o.kind == "exclude" and o.fact]
+        window = ir.Window(
+            kind=w.kind,
+            period=w.period,
+            fact=w.fact,
+            start_day=w.start_day,
+            duration=lower_literal(w.duration) if w.duration is not None else None,
+        )
+        exclusions = [
+            ir.Filter(fact=o.fact, where=lower(o.expr, self.scope.with_fact(o.fact)))
+            for o in m.options
+            if o.kind == "exclude" and o.fact
+        ]
         missing = options["missing"].policy if "missing" in options else "undetermined"
         return ir.Metric(
-            id=m.name, ref=m.ref, span=self.span_ir(m.span), window=window,
-            expr=lower(m.expr, scope), type=type_ir, exclusions=exclusions,
+            id=m.name,
+            ref=m.ref,
+            span=self.span_ir(m.span),
+            window=window,
+            expr=lower(m.expr, scope),
+            type=type_ir,
+            exclusions=exclusions,
             missing=missing or "undetermined",
             grace=lower(options["grace"].expr, scope) if "grace" in options else None,
             min_volume=lower(options["volume"].expr, scope) if "volume" in options else None,
         )
 
-    def lower_clauses(self, clauses: Iterable[n.Clause]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"slas": [], "obligations": [], "escalations": [],
-                                     "triggers": [], "incentives": [], "plans": []}
+    def lower_clauses(self, clauses: Iterable[n.Clause]) -> dict[str, Any]:
+        out: dict[str, list[Any]] = {
+            "slas": [],
+            "obligations": [],
+            "escalations": [],
+            "triggers": [],
+            "incentives": [],
+            "plans": [],
+        }
         for clause in clauses:
             kind = type(clause).__name__.removesuffix("Decl").lower()
             method = getattr(self, kind)
@@ -143,8 +219,9 @@ class ClauseLowerer:
         limits = [lim for x in s.stmts if (lim := self.limit(x, self.scope)) is not None]
         return ir.Sla(
             **self.common(s, "sla"),
-            metric=simple["measure"].metric.dotted if "measure" in simple
-            and simple["measure"].metric else None,
+            metric=simple["measure"].metric.dotted
+            if "measure" in simple and simple["measure"].metric
+            else None,
             target=lower(simple["target"].expr, self.scope) if "target" in simple else None,
             amounts=[self.amount(x, self.scope) for x in s.stmts if isinstance(x, n.AmountStmt)],
             limits=limits,
@@ -160,12 +237,14 @@ class ClauseLowerer:
     def escalation(self, e: n.EscalationDecl) -> ir.Escalation:
         event = self.event(e.on)
         assert event is not None
-        return ir.Escalation(**self.common(e, "escalation"), on=event,
-                             levels=self.levels(e.levels, self.scope))
+        return ir.Escalation(
+            **self.common(e, "escalation"), on=event, levels=self.levels(e.levels, self.scope)
+        )
 
     def trigger(self, t: n.TriggerDecl) -> ir.Trigger:
         return ir.Trigger(
-            **self.common(t, "trigger"), condition=self.condition(t.condition, self.scope),
+            **self.common(t, "trigger"),
+            condition=self.condition(t.condition, self.scope),
             notify=[r for s in t.stmts if isinstance(s, n.Notify) for r in s.roles],
             powers=[self.power(s, self.scope) for s in t.stmts if isinstance(s, n.Power)],
             duties=[self.duty(s, self.scope) for s in t.stmts if isinstance(s, n.Duty)],
@@ -174,7 +253,8 @@ class ClauseLowerer:
     def incentive(self, i: n.IncentiveDecl) -> ir.Incentive:
         limits = [lim for x in i.stmts if (lim := self.limit(x, self.scope)) is not None]
         return ir.Incentive(
-            **self.common(i, "incentive"), condition=self.condition(i.condition, self.scope),
+            **self.common(i, "incentive"),
+            condition=self.condition(i.condition, self.scope),
             amounts=[self.amount(x, self.scope) for x in i.stmts if isinstance(x, n.AmountStmt)],
             limits=limits,
         )
@@ -182,20 +262,27 @@ class ClauseLowerer:
     def plan(self, p: n.PlanDecl) -> ir.Plan:
         return ir.Plan(
             **self.common(p, "plan"),
-            goals=[ir.Goal(text=g.text, kpi=lower(g.kpi, self.scope), owner=g.owner)
-                   for g in p.stmts if isinstance(g, n.GoalStmt)],
-            checkpoints=[{"period": c.period, "duty": self.duty(c.duty, self.scope).model_dump()}
-                         for c in p.stmts if isinstance(c, n.CheckpointStmt)],
+            goals=[
+                ir.Goal(text=g.text, kpi=lower(g.kpi, self.scope), owner=g.owner)
+                for g in p.stmts
+                if isinstance(g, n.GoalStmt)
+            ],
+            checkpoints=[
+                {"period": c.period, "duty": self.duty(c.duty, self.scope).model_dump()}
+                for c in p.stmts
+                if isinstance(c, n.CheckpointStmt)
+            ],
             outcome=next((o.fact for o in p.stmts if isinstance(o, n.OutcomeStmt)), None),
         )
 
     def closeout(self, c: n.CloseoutDecl) -> ir.Closeout:
-        lessons = next((s for s in c.stmts if isinstance(s, n.CloseoutStmt)
-                        and s.kind == "lessons"), None)
+        lessons = next(
+            (s for s in c.stmts if isinstance(s, n.CloseoutStmt) and s.kind == "lessons"), None
+        )
         return ir.Closeout(
-            ref=c.ref, duties=[self.duty(d, self.scope) for d in c.stmts if isinstance(d, n.Duty)],
-            reconcile=any(isinstance(s, n.CloseoutStmt) and s.kind == "reconcile"
-                          for s in c.stmts),
+            ref=c.ref,
+            duties=[self.duty(d, self.scope) for d in c.stmts if isinstance(d, n.Duty)],
+            reconcile=any(isinstance(s, n.CloseoutStmt) and s.kind == "reconcile" for s in c.stmts),
             lessons=self.deadline(lessons.deadline, self.scope) if lessons else None,
             lessons_owner=lessons.role if lessons else None,
         )

@@ -56,8 +56,11 @@ class Scope:
     def with_fact(self, fact: str | None) -> Scope:
         if fact is None:
             return self
-        return replace(self, fields=self.fields | self.facts.get(fact, frozenset()),
-                       records=self.records | {fact})
+        return replace(
+            self,
+            fields=self.fields | self.facts.get(fact, frozenset()),
+            records=self.records | {fact},
+        )
 
 
 def lower(expr: n.Expr | None, scope: Scope) -> Any:

@@ -34,16 +34,24 @@ def _header(contract: n.ContractDecl, symbols: Symbols) -> ir.Header:
         return stmt.values[index] if stmt and len(stmt.values) > index else default
 
     start, until = value("effective"), value("effective", 1)
-    conversions = {key.split()[1]: str(stmt.values[1]) for key, stmt in symbols.header.items()
-                   if key.startswith("convert ")}
+    conversions = {
+        key.split()[1]: str(stmt.values[1])
+        for key, stmt in symbols.header.items()
+        if key.startswith("convert ")
+    }
     return ir.Header(
-        id=value("id"), version=value("version"), title=contract.title,
+        id=value("id"),
+        version=value("version"),
+        title=contract.title,
         effective_from=start.isoformat() if isinstance(start, date) else "",
         effective_until=until.isoformat() if isinstance(until, date) else "",
-        timezone=value("timezone"), currency=value("currency"), calendar=value("calendar"),
+        timezone=value("timezone"),
+        currency=value("currency"),
+        calendar=value("calendar"),
         rounding_mode=value("rounding", 0, "half_up"),
         rounding_quantum=str(value("rounding", 1, "0.01")),
-        conversions=conversions, summary=symbols.summary,
+        conversions=conversions,
+        summary=symbols.summary,
     )
 
 
@@ -57,33 +65,57 @@ def relative_path(path: str, base: Path) -> str:
     return resolved.name
 
 
-def lower_to_ir(contract: n.ContractDecl, symbols: Symbols, types: TypeTable,
-                graph: ContractGraph, sources: Mapping[str, str]) -> ir.Bundle:
+def lower_to_ir(
+    contract: n.ContractDecl,
+    symbols: Symbols,
+    types: TypeTable,
+    graph: ContractGraph,
+    sources: Mapping[str, str],
+) -> ir.Bundle:
     base = Path(contract.span.path).parent
 
     def span_ir(span: Span) -> ir.SpanIR:
-        return ir.SpanIR(path=relative_path(span.path, base), line=span.line, col=span.col,
-                         end_line=span.end_line, end_col=span.end_col)
+        return ir.SpanIR(
+            path=relative_path(span.path, base),
+            line=span.line,
+            col=span.col,
+            end_line=span.end_line,
+            end_col=span.end_col,
+        )
 
-    scope = Scope(frozenset(symbols.params), frozenset(symbols.metrics),
-                  {name: frozenset(f.name for f in fact.fields)
-                   for name, fact in symbols.facts.items()})
+    scope = Scope(
+        frozenset(symbols.params),
+        frozenset(symbols.metrics),
+        {name: frozenset(f.name for f in fact.fields) for name, fact in symbols.facts.items()},
+    )
     clauses = ClauseLowerer(scope, span_ir, sources, types)
     bundle = ir.Bundle(
         header=_header(contract, symbols),
         parties=[ir.Party(name=p.name, legal_name=p.legal_name) for p in symbols.parties.values()],
-        roles=[ir.Role(name=r.name, party=r.party, contact=r.contact, raci=r.raci)
-               for r in symbols.roles.values()],
-        params=[ir.Param(name=p.name, type=type_ir(types.params[p.name]),
-                         value=lower(p.default, scope)) for p in symbols.params.values()],
-        facts=[ir.FactSchema(name=f.name, key=f.key,
-                             fields={k: type_ir(v) for k, v in types.facts[f.name].items()})
-               for f in symbols.facts.values()],
-        metrics=[clauses.metric(m, type_ir(types.metrics[m.name]))
-                 for m in symbols.metrics.values()],
+        roles=[
+            ir.Role(name=r.name, party=r.party, contact=r.contact, raci=r.raci)
+            for r in symbols.roles.values()
+        ],
+        params=[
+            ir.Param(name=p.name, type=type_ir(types.params[p.name]), value=lower(p.default, scope))
+            for p in symbols.params.values()
+        ],
+        facts=[
+            ir.FactSchema(
+                name=f.name,
+                key=f.key,
+                fields={k: type_ir(v) for k, v in types.facts[f.name].items()},
+            )
+            for f in symbols.facts.values()
+        ],
+        metrics=[
+            clauses.metric(m, type_ir(types.metrics[m.name])) for m in symbols.metrics.values()
+        ],
         order=graph.order,
-        aggregate_caps=[ir.AggregateCap(kinds=list(c.kinds), amount=lower(c.amount, scope),
-                                        scope=c.scope) for c in symbols.aggregate_caps],
+        aggregate_caps=[
+            ir.AggregateCap(kinds=list(c.kinds), amount=lower(c.amount, scope), scope=c.scope)
+            for c in symbols.aggregate_caps
+        ],
         closeout=clauses.closeout(symbols.closeout) if symbols.closeout else None,
         **clauses.lower_clauses(symbols.clauses.values()),
     )

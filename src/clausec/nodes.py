@@ -401,7 +401,9 @@ class LatePower:
     span: Span
 
 
-ReparationStep = AmountStmt | CapStmt | MinimumStmt | RoundStmt | CureStep | Power | Notify | LatePower
+ReparationStep = (
+    AmountStmt | CapStmt | MinimumStmt | RoundStmt | CureStep | Power | Notify | LatePower
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -602,7 +604,8 @@ class TemplateDecl:
 
 @dataclass(frozen=True, slots=True)
 class AmendmentStmt:
-    """amends | version | effective | set | add | replace | remove | migrate | discharge | summary"""
+    """One line of an amendment: amends, version, effective, set, add, replace, remove,
+    migrate, discharge or summary."""
 
     kind: str
     name: str | None

@@ -96,12 +96,13 @@ def _found(token: Token) -> str:
 def _error_diagnostic(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
     line, col = max(error.line, 1), max(error.column, 1)
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        pos = error.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         span = Span(path, line, col, line, col + 1)
         msg = f"unexpected character {char!r}"
         hint = "only letters, digits, quotes and the language's punctuation may appear here"
         if char == '"':
-            msg, hint = "unterminated text", 'close the text with a double quote on the same line'
+            msg, hint = "unterminated text", "close the text with a double quote on the same line"
         return Diagnostic("CC102", msg, span, help=hint)
     if isinstance(error, UnexpectedEOF) or (
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
@@ -119,9 +120,7 @@ def _error_diagnostic(error: UnexpectedInput, path: str, text: str) -> Diagnosti
     end_col = (token.end_column or col + len(str(token))) if token.end_line == line else col + 1
     span = Span(path, line, col, line, end_col)
     expected = describe_expected(set(error.accepts or error.expected))
-    return Diagnostic(
-        "CC101", f"unexpected {_found(token)}", span, help=f"expected {expected}"
-    )
+    return Diagnostic("CC101", f"unexpected {_found(token)}", span, help=f"expected {expected}")
 
 
 def parse_source(text: str, path: str) -> tuple[Tree[Token] | None, list[Diagnostic]]:

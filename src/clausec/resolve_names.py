@@ -28,8 +28,14 @@ CLAUSE_EVENTS: dict[type, tuple[str, ...]] = {
     n.MetricDecl: ("assessed",),
 }
 
-CLAUSE_TYPES = (n.SlaDecl, n.ObligationDecl, n.EscalationDecl, n.TriggerDecl, n.IncentiveDecl,
-                n.PlanDecl)
+CLAUSE_TYPES = (
+    n.SlaDecl,
+    n.ObligationDecl,
+    n.EscalationDecl,
+    n.TriggerDecl,
+    n.IncentiveDecl,
+    n.PlanDecl,
+)
 
 
 @dataclass
@@ -115,8 +121,11 @@ def _declare_once(
 
 def _duplicate(name: str, span: Span, first: Span) -> Diagnostic:
     return Diagnostic(
-        "CC202", f"'{name}' is declared twice" if "'" not in name else f"{name} is declared twice",
-        span, help="rename one of them or remove the repeat", notes=(f"first declared at {first}",),
+        "CC202",
+        f"'{name}' is declared twice" if "'" not in name else f"{name} is declared twice",
+        span,
+        help="rename one of them or remove the repeat",
+        notes=(f"first declared at {first}",),
     )
 
 
@@ -125,11 +134,15 @@ def resolve_names(contract: n.ContractDecl) -> tuple[Symbols, list[Diagnostic]]:
     symbols, diagnostics = declare(contract)
     for role in symbols.roles.values():
         if role.party not in symbols.parties:
-            diagnostics.append(Diagnostic(
-                "CC203", f"role '{role.name}' is bound to unknown party '{role.party}'",
-                role.party_span, help=did_you_mean(role.party, symbols.parties)
-                or "declare the party first, e.g. party supplier \"Example Ltd\"",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    "CC203",
+                    f"role '{role.name}' is bound to unknown party '{role.party}'",
+                    role.party_span,
+                    help=did_you_mean(role.party, symbols.parties)
+                    or 'declare the party first, e.g. party supplier "Example Ltd"',
+                )
+            )
     for member in contract.members:
         diagnostics.extend(_check_references(member, symbols))
     return symbols, diagnostics
@@ -139,14 +152,13 @@ def _check_references(member: n.Member, symbols: Symbols) -> Iterable[Diagnostic
     for node in walk(member):
         if isinstance(node, n.EventRef):
             yield from _check_event(node, symbols)
-        elif isinstance(node, n.SlaStmt) and node.metric is not None:
+        elif (isinstance(node, n.SlaStmt) and node.metric is not None) or (
+            isinstance(node, n.Condition) and node.metric is not None
+        ):
             if node.metric.dotted not in symbols.metrics:
-                yield _unknown("CC204", "metric", node.metric.dotted, node.metric.span,
-                               symbols.metrics)
-        elif isinstance(node, n.Condition) and node.metric is not None:
-            if node.metric.dotted not in symbols.metrics:
-                yield _unknown("CC204", "metric", node.metric.dotted, node.metric.span,
-                               symbols.metrics)
+                yield _unknown(
+                    "CC204", "metric", node.metric.dotted, node.metric.span, symbols.metrics
+                )
         else:
             yield from _check_fact_uses(node, symbols)
             yield from _check_roles(node, symbols)
@@ -162,22 +174,20 @@ def _check_event(ref: n.EventRef, symbols: Symbols) -> Iterable[Diagnostic]:
     if ref.event not in events:
         kind = type(target).__name__.removesuffix("Decl").lower()
         yield Diagnostic(
-            "CC216", f"{kind} '{ref.clause.dotted}' never becomes '{ref.event}'", ref.span,
+            "CC216",
+            f"{kind} '{ref.clause.dotted}' never becomes '{ref.event}'",
+            ref.span,
             help=f"a {kind} can be: {', '.join(events)}",
         )
 
 
 def _fact_names(node: object) -> Iterable[tuple[str, Span]]:
-    if isinstance(node, n.Evidence):
+    if isinstance(node, n.Evidence | n.OutcomeStmt):
         yield node.fact, node.span
-    elif isinstance(node, n.Recurrence) and node.fact:
+    elif isinstance(node, n.Recurrence | n.MetricOption) and node.fact:
         yield node.fact, node.span
     elif isinstance(node, n.ObligationStmt) and node.kind == "suspend" and node.name:
         yield node.name, node.span
-    elif isinstance(node, n.MetricOption) and node.fact:
-        yield node.fact, node.span
-    elif isinstance(node, n.OutcomeStmt):
-        yield node.fact, node.span
     elif isinstance(node, n.MetricDecl) and node.window.fact:
         yield node.window.fact, node.span
 
@@ -185,17 +195,21 @@ def _fact_names(node: object) -> Iterable[tuple[str, Span]]:
 def _check_fact_uses(node: object, symbols: Symbols) -> Iterable[Diagnostic]:
     for name, span in _fact_names(node):
         if name not in symbols.facts:
-            yield _unknown("CC205", "fact type", name, span, symbols.facts,
-                           default_help=f"declare it: fact {name} {{ at: datetime }}")
+            yield _unknown(
+                "CC205",
+                "fact type",
+                name,
+                span,
+                symbols.facts,
+                default_help=f"declare it: fact {name} {{ at: datetime }}",
+            )
 
 
 def _check_roles(node: object, symbols: Symbols) -> Iterable[Diagnostic]:
     roles: tuple[str, ...] = ()
     if isinstance(node, n.OwnerStmt):
         roles = (node.role,)
-    elif isinstance(node, n.InformStmt | n.Notify):
-        roles = node.roles
-    elif isinstance(node, n.LevelAction):
+    elif isinstance(node, (n.InformStmt | n.Notify, n.LevelAction)):
         roles = node.roles
     elif isinstance(node, n.CloseoutStmt) and node.role:
         roles = (node.role,)
@@ -207,7 +221,13 @@ def _check_roles(node: object, symbols: Symbols) -> Iterable[Diagnostic]:
 
 
 def _unknown(
-    code: str, kind: str, name: str, span: Span, known: Iterable[str], default_help: str | None = None
+    code: str,
+    kind: str,
+    name: str,
+    span: Span,
+    known: Iterable[str],
+    default_help: str | None = None,
 ) -> Diagnostic:
-    return Diagnostic(code, f"unknown {kind} '{name}'", span,
-                      help=did_you_mean(name, known) or default_help)
+    return Diagnostic(
+        code, f"unknown {kind} '{name}'", span, help=did_you_mean(name, known) or default_help
+    )
