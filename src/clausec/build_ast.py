@@ -49,7 +49,8 @@ class AstBuilder(ClauseBuilder):
         return n.TemplateDecl(str(c[0]), ref, tuple(members), self.span(meta))
 
     def amendment_decl(self, meta: Meta, c: list[Any]) -> n.AmendmentDecl:
-        return n.AmendmentDecl(literals.text_value(c[0]), tuple(c[1:]), self.span(meta))
+        stmts = tuple(_as_amendment_stmt(s) for s in c[1:])
+        return n.AmendmentDecl(literals.text_value(c[0]), stmts, self.span(meta))
 
     # ------------------------------------------------------------ header and declarations
 
@@ -240,3 +241,13 @@ def parse_file(text: str, path: str) -> tuple[n.SourceFile | None, list[Diagnost
     if tree is None:
         return None, diagnostics
     return build_ast(tree, path)
+
+
+def _as_amendment_stmt(stmt: Any) -> n.AmendmentStmt:
+    """`version` and `summary` share their rules with the contract header."""
+    if isinstance(stmt, n.AmendmentStmt):
+        return stmt
+    if isinstance(stmt, n.SummaryStmt):
+        return n.AmendmentStmt("summary", None, None, None, None, (stmt.text,), stmt.span)
+    assert isinstance(stmt, n.HeaderStmt)
+    return n.AmendmentStmt(stmt.key, None, None, None, None, stmt.values, stmt.span)

@@ -17,6 +17,7 @@ from datetime import date
 from clausec import nodes as n
 from clausec.check_tiers import check_bands, check_caps, check_tier_table
 from clausec.check_types import TypeTable
+from clausec.const_eval import fold
 from clausec.diagnostics import Diagnostic, did_you_mean
 from clausec.resolve_names import Symbols
 from clausec.rewrite import walk
@@ -121,6 +122,38 @@ def _check_sla(sla: n.SlaDecl, symbols: Symbols) -> Iterable[Diagnostic]:
     if kinds["earn_back"] and not any(isinstance(s, n.AmountStmt) for s in sla.stmts):
         yield Diagnostic("CC317", f"SLA '{sla.name}' earns back credits but has none", sla.span)
     yield from _check_amounts(sla.stmts, target, symbols)
+    yield from _check_percent_ranges(sla, symbols)
+
+
+def _check_percent_ranges(sla: n.SlaDecl, symbols: Symbols) -> Iterable[Diagnostic]:
+    """A measured percentage lies in [0%, 100%]; a credit rate is never negative."""
+    conditions: list[n.Expr] = [
+        s.expr for s in sla.stmts if isinstance(s, n.SlaStmt) and s.kind == "target" and s.expr
+    ]
+    rates: list[n.Expr] = []
+    for stmt in sla.stmts:
+        if isinstance(stmt, n.AmountStmt) and stmt.tiers is not None:
+            conditions += [r.condition for r in stmt.tiers.rows if r.condition is not None]
+            rates += [r.value for r in stmt.tiers.rows]
+    for condition in conditions:
+        for node in walk(condition):
+            value = fold(node, symbols.params) if isinstance(node, n.Literal | n.Name) else None
+            if value and value[0] == "percent" and not 0 <= value[1] <= 100:
+                yield Diagnostic(
+                    "CC319",
+                    f"{value[1]}% can never be measured",
+                    node.span,
+                    help="a measured percentage lies between 0% and 100%",
+                )
+    for rate in rates:
+        value = fold(rate, symbols.params)
+        if value and value[0] == "percent" and value[1] < 0:
+            yield Diagnostic(
+                "CC319",
+                f"a credit rate of {value[1]}% is negative",
+                rate.span,
+                help="credit rates are 0% or more",
+            )
 
 
 def _check_amounts(

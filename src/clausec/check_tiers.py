@@ -16,6 +16,7 @@ from clausec import nodes as n
 from clausec.const_eval import fold
 from clausec.diagnostics import Diagnostic
 from clausec.intervals import ALL, INF, Interval, covered, from_comparison, subtract
+from clausec.rewrite import walk
 
 Params = dict[str, n.ParamDecl]
 # Narrowest first: a cap on a wider scope below a cap on a narrower one makes the latter moot.
@@ -50,6 +51,16 @@ def condition_interval(cond: n.Expr, params: Params) -> tuple[str, Interval] | N
     return subject.name, result
 
 
+def _unit(conditions: list[n.Expr | None], params: Params) -> str:
+    """'%' when the tiers compare a percentage, so ranges print as 95% rather than 95."""
+    for condition in conditions:
+        for node in walk(condition) if condition is not None else ():
+            value = fold(node, params) if isinstance(node, n.Literal | n.Name) else None
+            if value is not None:
+                return "%" if value[0] == "percent" else ""
+    return ""
+
+
 def breach_domain(target: n.Expr | None, params: Params) -> tuple[str, list[Interval]] | None:
     if target is None:
         return None
@@ -57,7 +68,9 @@ def breach_domain(target: n.Expr | None, params: Params) -> tuple[str, list[Inte
     if analysed is None:
         return None
     subject, compliant = analysed
-    return subject, subtract([Interval(Decimal(0), INF, True, False)], compliant)
+    bounds = [fold(o, params) for o in walk(target) if isinstance(o, n.Literal | n.Name)]
+    high = Decimal(100) if any(b and b[0] == "percent" for b in bounds) else INF
+    return subject, subtract([Interval(Decimal(0), high, True, high != INF)], compliant)
 
 
 def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) -> list[Diagnostic]:
@@ -69,6 +82,7 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
         return []  # a row the analysis cannot read: say nothing rather than guess
     out: list[Diagnostic] = []
     seen: list[Interval] = []
+    unit = _unit([target, *(row.condition for row in table.rows)], params)
     for index, (row, parsed) in enumerate(rows):
         if parsed is None:
             if index != len(rows) - 1:
@@ -95,22 +109,24 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
                 )
             )
         elif table.policy == "unique":
-            out.extend(_overlaps(row, interval, rows[:index]))
+            out.extend(_overlaps(row, interval, rows[:index], unit))
         seen.append(interval)
-    out.extend(_gaps(table, target, params, seen))
+    out.extend(_gaps(table, target, params, seen, unit))
     return out
 
 
 Parsed = tuple[n.TierRow, tuple[str, Interval] | None]
 
 
-def _overlaps(row: n.TierRow, interval: Interval, earlier: list[Parsed]) -> Iterable[Diagnostic]:
+def _overlaps(
+    row: n.TierRow, interval: Interval, earlier: list[Parsed], unit: str
+) -> Iterable[Diagnostic]:
     for other, parsed in earlier:
         if parsed is not None and not interval.intersect(parsed[1]).empty:
-            shared = interval.intersect(parsed[1]).describe()
+            shared = interval.intersect(parsed[1]).describe(unit)
             yield Diagnostic(
                 "CC302",
-                f"rows overlap on {shared} under a unique hit policy",
+                f"rows overlap where {parsed[0]} is {shared}, under a unique hit policy",
                 row.span,
                 notes=(f"the other row is at {other.span}",),
                 help="make the bounds meet exactly (< on one row, >= on the next)",
@@ -118,7 +134,7 @@ def _overlaps(row: n.TierRow, interval: Interval, earlier: list[Parsed]) -> Iter
 
 
 def _gaps(
-    table: n.TierTable, target: n.Expr | None, params: Params, seen: list[Interval]
+    table: n.TierTable, target: n.Expr | None, params: Params, seen: list[Interval], unit: str
 ) -> Iterable[Diagnostic]:
     domain = breach_domain(target, params)
     if domain is None or table.policy == "collect_sum":
@@ -129,7 +145,7 @@ def _gaps(
     for gap in missing:
         yield Diagnostic(
             "CC301",
-            f"no tier row covers {subject} in {gap.describe()}, where the target is missed",
+            f"no tier row covers {subject} {gap.describe(unit)}, where the target is missed",
             table.span,
             help="add a row for that range, or an 'otherwise' row",
         )

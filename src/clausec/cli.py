@@ -123,3 +123,15 @@ from clausec.cli_tools import fmt_command, graph, new  # noqa: E402  (commands r
 main.add_command(graph)
 main.add_command(fmt_command)
 main.add_command(new)
+
+
+def run() -> None:
+    """The console entry point: users never see a Python traceback, even for a clausec bug."""
+    try:
+        main(standalone_mode=True)
+    except Exception as error:  # the last line of defence, reported plainly
+        click.echo(f"clausec: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo(
+            "This is a bug in clausec; please report it with the file that caused it.", err=True
+        )
+        sys.exit(EXIT_USAGE)

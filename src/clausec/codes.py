@@ -52,6 +52,7 @@ CODES: dict[str, Code] = {
     "CC216": Code("event does not apply to this clause"),
     "CC217": Code("unknown enum value"),
     "CC218": Code("amendment names an unknown clause or parameter"),
+    "CC219": Code("ambiguous name"),
     # semantics and graph
     "CC301": Code("tier table leaves a gap"),
     "CC302": Code("tier rows overlap under a unique hit policy"),
@@ -72,4 +73,5 @@ CODES: dict[str, Code] = {
     "CC317": Code("SLA is incomplete"),
     "CC318": Code("amendment is inconsistent"),
     "CC319": Code("percent out of range"),
+    "CC320": Code("more than one contract in a file"),
 }

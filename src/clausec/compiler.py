@@ -11,6 +11,7 @@ from pathlib import Path
 from clausec import nodes as n
 from clausec.build_ast import parse_file
 from clausec.build_graph import ContractGraph, build_graph
+from clausec.check_library import check_amendment, template_as_contract
 from clausec.check_semantics import check_semantics
 from clausec.check_types import TypeTable, check_types
 from clausec.diagnostics import CompileError, Diagnostic, has_errors
@@ -75,7 +76,18 @@ def compile_contract(path: Path | str) -> Compilation:
         return result
     contracts = [item for item in source.items if isinstance(item, n.ContractDecl)]
     if not contracts:
-        return result  # a template library or an amendment: checked by parsing and imports
+        return _check_library(result, source)
+    for extra in contracts[1:]:
+        result.add(
+            [
+                Diagnostic(
+                    "CC320",
+                    "a file holds one contract",
+                    extra.span,
+                    help="move this contract to a file of its own",
+                )
+            ]
+        )
     contract, diagnostics = expand_contract(contracts[0], imports)
     if not result.add(diagnostics):
         return result
@@ -104,6 +116,17 @@ def _analyse(result: Compilation, contract: n.ContractDecl) -> Compilation:
         return result
     # 7. Lower to the IR, the only thing the runtime reads.
     result.bundle = lower_to_ir(contract, symbols, types, graph, result.sources)
+    return result
+
+
+def _check_library(result: Compilation, source: n.SourceFile) -> Compilation:
+    """Templates and amendments: each template is checked as a contract of its own."""
+    for item in source.items:
+        if isinstance(item, n.AmendmentDecl):
+            result.add(list(check_amendment(item)))
+        elif isinstance(item, n.TemplateDecl):
+            checked = _analyse(Compilation(result.path), template_as_contract(item))
+            result.add(checked.diagnostics)
     return result
 
 

@@ -51,8 +51,16 @@ def find_import(spec: str, importer: Path) -> Path | None:
         for name in names:
             candidate = (base / name).resolve()
             if candidate.is_file():
-                return candidate
+                return _relative_to_cwd(candidate)
     return None
+
+
+def _relative_to_cwd(path: Path) -> Path:
+    """Diagnostics read better with the path the author would type."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def load_imports(source: n.SourceFile, load: Loader) -> Imports:
@@ -116,11 +124,11 @@ def expand_contract(
         diagnostics.extend(problems)
         for item in expanded:
             if isinstance(item, n.FactDecl):
+                is_new = item.name not in facts
                 diagnostics.extend(_merge_fact(facts, item, member))
-                if facts.get(item.name) is item:
-                    members.append(item)
-            else:
-                members.append(item)
+                if not is_new:
+                    continue
+            members.append(item)
     return dataclasses.replace(contract, members=tuple(members)), diagnostics
 
 

@@ -88,6 +88,14 @@ class ExprTyper:
 
     def _name(self, expr: n.Name, env: Env) -> Type:
         name = expr.name
+        if name in env.fields and name in env.globals:
+            return self.error(
+                "CC219",
+                f"'{name}' is both a field of the fact here and a parameter or metric",
+                expr.span,
+                help=f"rename the parameter or metric, e.g. to 'expected_{name}', so that "
+                "each name means one thing",
+            )
         if name in env.fields:
             return env.fields[name]
         if name in env.records:

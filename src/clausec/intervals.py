@@ -31,11 +31,20 @@ class Interval:
         return Interval(low, high, low_closed, high_closed)
 
     def describe(self, unit: str = "") -> str:
-        left = "[" if self.low_closed and self.low != -INF else "("
-        right = "]" if self.high_closed and self.high != INF else ")"
-        low = "-inf" if self.low == -INF else f"{self.low.normalize():f}{unit}"
-        high = "+inf" if self.high == INF else f"{self.high.normalize():f}{unit}"
-        return f"{left}{low}, {high}{right}"
+        """In words where a side is open-ended ("below 95%"), else as [95%, 99%)."""
+        low = f"{self.low.normalize():f}{unit}"
+        high = f"{self.high.normalize():f}{unit}"
+        if self.low == -INF and self.high == INF:
+            return "every value"
+        if self.low == -INF:
+            return f"{'at or below' if self.high_closed else 'below'} {high}"
+        if self.high == INF:
+            return f"{low} or above" if self.low_closed else f"above {low}"
+        if self.low == self.high:
+            return f"exactly {low}"
+        left = "[" if self.low_closed else "("
+        right = "]" if self.high_closed else ")"
+        return f"in {left}{low}, {high}{right}"
 
 
 def _max_low(a: Interval, b: Interval) -> tuple[Decimal, bool]:

@@ -1,0 +1,97 @@
+"""Checks for files that hold no contract: template libraries and amendments.
+
+A template is checked by standing it up as a contract of its own: its parameters become the
+contract's parameters (role and party parameters become placeholder roles and parties), and it
+goes through the same passes as any contract, so a template's mistakes are reported in the
+template, not in every contract that uses it. An amendment is checked for its own structure
+(what it amends, its version and effective date); checking it against the contract it amends
+needs that contract and happens when the amendment is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from clausec import nodes as n
+from clausec.diagnostics import Diagnostic, Span
+from clausec.rewrite import walk
+from clausec.values import Money
+
+
+def _header(span: Span, currency: str) -> list[n.Member]:
+    values: list[tuple[str, tuple[object, ...]]] = [
+        ("id", ("TEMPLATE",)),
+        ("version", (1,)),
+        ("effective", (date(2026, 1, 1), date(2026, 12, 31))),
+        ("timezone", ("UTC",)),
+        ("currency", (currency,)),
+    ]
+    return [n.HeaderStmt(key, vals, span) for key, vals in values]  # type: ignore[arg-type]
+
+
+def _currency(template: n.TemplateDecl) -> str:
+    """Templates take amounts as parameters; any literal fixes the currency for the check."""
+    for node in walk(template):
+        if isinstance(node, n.Literal) and isinstance(node.value, Money):
+            return node.value.currency
+    return "EUR"
+
+
+def template_as_contract(template: n.TemplateDecl) -> n.ContractDecl:
+    """A stand-alone contract with the template's members, for checking the template."""
+    span = template.span
+    members: list[n.Member] = _header(span, _currency(template))
+    actor_params = [
+        m
+        for m in template.members
+        if isinstance(m, n.ParamDecl) and m.type.name in ("role", "party")
+    ]
+    if any(p.type.name == "role" for p in actor_params):
+        members.append(n.PartyDecl("template_party", "Template party", span))
+    for param in actor_params:
+        if param.type.name == "party":
+            members.append(n.PartyDecl(param.name, param.name, param.span))
+        else:
+            members.append(
+                n.RoleDecl(param.name, "template_party", None, "R", param.span, param.span)
+            )
+    members.extend(m for m in template.members if m not in actor_params)
+    return n.ContractDecl(f"template {template.name}", tuple(members), span)
+
+
+def check_amendment(amendment: n.AmendmentDecl) -> Iterable[Diagnostic]:
+    kinds = [s.kind for s in amendment.stmts]
+    needed = {
+        "amends": 'amends "CONTRACT-ID" version 1',
+        "version": "version 2",
+        "effective": "effective 2026-07-01",
+    }
+    missing = [k for k in needed if k not in kinds]
+    if missing:
+        yield Diagnostic(
+            "CC318",
+            f"amendment '{amendment.title}' has no {', '.join(missing)}",
+            amendment.span,
+            help="add " + "; ".join(needed[k] for k in missing),
+        )
+    amends = next((s for s in amendment.stmts if s.kind == "amends"), None)
+    version = next((s for s in amendment.stmts if s.kind == "version"), None)
+    if amends and version and version.values and amends.values:
+        new, old = version.values[0], amends.values[0]
+        if isinstance(new, int | Decimal) and isinstance(old, int) and new <= old:
+            yield Diagnostic(
+                "CC318",
+                f"version {new} does not follow version {old}",
+                version.span,
+                help=f"an amendment of version {old} is version {old + 1} or later",
+            )
+    changes = [k for k in kinds if k not in needed and k != "summary"]
+    if not changes:
+        yield Diagnostic(
+            "CC318",
+            "the amendment changes nothing",
+            amendment.span,
+            help="add set, add, replace, remove, migrate or discharge lines",
+        )
