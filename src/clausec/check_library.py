@@ -10,9 +10,10 @@ needs that contract and happens when the amendment is loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, Span
@@ -95,3 +96,34 @@ def check_amendment(amendment: n.AmendmentDecl) -> Iterable[Diagnostic]:
             amendment.span,
             help="add set, add, replace, remove, migrate or discharge lines",
         )
+
+
+def amends(amendment: n.AmendmentDecl) -> tuple[str, int] | None:
+    """The contract id and version an amendment amends."""
+    stmt = next((s for s in amendment.stmts if s.kind == "amends"), None)
+    if stmt is None or stmt.target is None or not stmt.values:
+        return None
+    version = stmt.values[0]
+    return stmt.target, version if isinstance(version, int) else 0
+
+
+def contract_id(source: n.SourceFile) -> str | None:
+    for item in source.items:
+        if isinstance(item, n.ContractDecl):
+            for member in item.members:
+                if isinstance(member, n.HeaderStmt) and member.key == "id" and member.values:
+                    return str(member.values[0])
+    return None
+
+
+def find_base_contract(
+    amendment_path: Path, wanted: str, parse: Callable[[Path], n.SourceFile | None]
+) -> Path | None:
+    """The contract an amendment amends: a file beside it whose contract has that id."""
+    for candidate in sorted(amendment_path.parent.glob("*.clause")):
+        if candidate.resolve() == amendment_path.resolve():
+            continue
+        source = parse(candidate)
+        if source is not None and contract_id(source) == wanted:
+            return candidate
+    return None

@@ -74,4 +74,5 @@ CODES: dict[str, Code] = {
     "CC318": Code("amendment is inconsistent"),
     "CC319": Code("percent out of range"),
     "CC320": Code("more than one contract in a file"),
+    "CC321": Code("amendment checked without its contract", _W),
 }

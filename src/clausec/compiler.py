@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clausec import nodes as n
+from clausec.apply_amendment import apply_amendment
 from clausec.build_ast import parse_file
 from clausec.build_graph import ContractGraph, build_graph
-from clausec.check_library import check_amendment, template_as_contract
+from clausec.check_library import (
+    amends,
+    check_amendment,
+    find_base_contract,
+    template_as_contract,
+)
 from clausec.check_semantics import check_semantics
 from clausec.check_types import TypeTable, check_types
 from clausec.diagnostics import CompileError, Diagnostic, has_errors
@@ -120,14 +126,65 @@ def _analyse(result: Compilation, contract: n.ContractDecl) -> Compilation:
 
 
 def _check_library(result: Compilation, source: n.SourceFile) -> Compilation:
-    """Templates and amendments: each template is checked as a contract of its own."""
+    """Templates and amendments: each template is checked as a contract of its own, and an
+    amendment is applied to its base contract, found beside it, and the result checked."""
     for item in source.items:
-        if isinstance(item, n.AmendmentDecl):
-            result.add(list(check_amendment(item)))
+        if isinstance(item, n.AmendmentDecl) and result.add(list(check_amendment(item))):
+            _check_against_base(result, item)
         elif isinstance(item, n.TemplateDecl):
             checked = _analyse(Compilation(result.path), template_as_contract(item))
             result.add(checked.diagnostics)
     return result
+
+
+def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None:
+    target = amends(amendment)
+    if target is None:
+        return
+    wanted, version = target
+    base_path = find_base_contract(Path(result.path), wanted, lambda p: read_and_parse(p, {})[0])
+    if base_path is None:
+        result.add(
+            [
+                Diagnostic(
+                    "CC321",
+                    f"no contract '{wanted}' beside this amendment",
+                    amendment.span,
+                    help="keep an amendment in the folder of the "
+                    "contract it amends, so that it can be checked against it",
+                )
+            ]
+        )
+        return
+    base = compile_contract(base_path)
+    result.sources.update(base.sources)
+    if base.contract is None or not base.ok:
+        result.add(
+            [
+                Diagnostic(
+                    "CC318",
+                    f"the amended contract {base_path} has errors",
+                    amendment.span,
+                    help=f"run clausec check {base_path}",
+                )
+            ]
+        )
+        return
+    base_version = base.symbols.header["version"].values[0] if base.symbols else None
+    if base_version != version:
+        result.add(
+            [
+                Diagnostic(
+                    "CC318",
+                    f"this amends version {version}, but {base_path} is version {base_version}",
+                    amendment.span,
+                )
+            ]
+        )
+    amended, diagnostics = apply_amendment(base.contract, amendment)
+    if result.add(diagnostics):
+        checked = _analyse(Compilation(result.path, result.sources), amended)
+        result.add(checked.diagnostics)
 
 
 def compile_or_raise(path: Path | str) -> Bundle:
