@@ -120,9 +120,9 @@ def _grammar_constructs() -> set[str]:
         if name.startswith("_"):
             continue
         kept = [s for s in rule.expansion if not getattr(s, "filter_out", False)]
-        if rule.options.expand1 and not rule.alias and len(kept) == 1:
-            if not kept[0].name.startswith("__"):
-                continue
+        inlined = len(kept) == 1 and not kept[0].name.startswith("__")
+        if rule.options.expand1 and not rule.alias and inlined:
+            continue
         names.add(name)
     return names
 
@@ -139,10 +139,46 @@ def _alternatives(pattern: str) -> list[str]:
     """The words a word terminal matches: `(first[ \\t]+match|unique)\\b` gives "first match"
     and "unique"; `must([ \\t]+not)?\\b` gives "must" and "must not"."""
     body = re.sub(r"\[ (?:\\t|\t)\]\+", " ", pattern).removesuffix(r"\b")
-    optional = re.fullmatch(r"(\w+)\( (\w+)\)\?", body)
-    if optional:
-        return [optional.group(1), f"{optional.group(1)} {optional.group(2)}"]
-    return body.removeprefix("(").removesuffix(")").split("|")
+    return sorted({" ".join(word.split()) for word in _expand(body)})
+
+
+def _expand(regex: str) -> list[str]:
+    """All strings of a regex made only of letters, spaces, groups, `|` and `?`."""
+    results = [""]
+    i = 0
+    while i < len(regex):
+        if regex[i] == "(":
+            end = _closing(regex, i)
+            options = [w for alt in _split_top(regex[i + 1 : end]) for w in _expand(alt)]
+            i = end + 1
+            if i < len(regex) and regex[i] == "?":
+                options, i = [*options, ""], i + 1
+            results = [r + o for r in results for o in options]
+        else:
+            results = [r + regex[i] for r in results]
+            i += 1
+    return results
+
+
+def _closing(regex: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(regex)):
+        depth += {"(": 1, ")": -1}.get(regex[i], 0)
+        if depth == 0:
+            return i
+    raise ValueError(f"unbalanced group in {regex!r}")
+
+
+def _split_top(regex: str) -> list[str]:
+    parts: list[str] = []
+    depth, current = 0, ""
+    for char in regex:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts, current = [*parts, current], ""
+        else:
+            current += char
+    return [*parts, current]
 
 
 def test_examples_use_every_keyword_variant() -> None:

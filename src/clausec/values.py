@@ -61,7 +61,7 @@ class ZonedDateTime:
         return f"{text}[{self.zone}]"
 
 
-LiteralValue = Money | Percent | Duration | ZonedDateTime | date | Decimal | str | bool | None
+LiteralValue = Money | Percent | Duration | ZonedDateTime | date | Decimal | int | str | bool | None
 
 
 def literal_kind(value: LiteralValue) -> str:
@@ -77,6 +77,7 @@ def literal_kind(value: LiteralValue) -> str:
         ZonedDateTime: "datetime",
         date: "date",
         Decimal: "number",
+        int: "number",
         str: "text",
     }
     return kinds[type(value)]
