@@ -28,6 +28,7 @@ _KINDS: dict[type, str] = {
     n.TriggerDecl: "trigger",
     n.IncentiveDecl: "incentive",
     n.PlanDecl: "plan",
+    n.CloseoutDecl: "closeout",
 }
 
 
@@ -107,7 +108,7 @@ def build_graph(
         kind = _KINDS.get(type(member))
         if kind is None:
             continue
-        name = member.name  # type: ignore[union-attr]
+        name = getattr(member, "name", kind)
         me = node_id(kind, name)
         graph.add_node(me, kind=kind, label=name, ref=getattr(member, "ref", None))
         for dependency, span in _references(member, symbols):

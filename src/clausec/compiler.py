@@ -110,9 +110,9 @@ def _analyse(result: Compilation, contract: n.ContractDecl) -> Compilation:
     # 4. Types, units and currencies: semantics checks compare amounts and need them typed.
     types, diagnostics = check_types(contract, symbols)
     result.types = types
-    if not result.add(diagnostics):
-        return result
-    # 5. Static checks on well-typed clauses: tiers, caps, deadlines, unused declarations.
+    result.add(diagnostics)
+    # 5. Static checks: tiers, caps, deadlines, unused declarations. They read only resolved
+    # declarations and constants, so they run even after a type error: one check shows both.
     if not result.add(check_semantics(contract, symbols, types)):
         return result
     # 6. The dependency graph: cycles are errors, and its order is the IR's evaluation order.
