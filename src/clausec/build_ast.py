@@ -223,8 +223,14 @@ class AstBuilder(ClauseBuilder):
     def qname(self, meta: Meta, c: list[Token]) -> n.QName:
         return n.QName(tuple(str(t) for t in c), self.span(meta))
 
-    def event_ref(self, meta: Meta, c: list[Any]) -> n.EventRef:
-        return n.EventRef(c[0], str(c[1]), self.span(meta))
+    def event_ref(self, meta: Meta, c: list[Any]) -> n.EventRef | n.Name:
+        parts = _dotted_parts(c[0])
+        if parts is None:
+            self.diagnostics.append(Diagnostic(
+                "CC101", f"only a clause name can be '{c[1]}'", c[0].span,
+                help="name the clause, e.g. uptime breached or lot1.deliver fulfilled"))
+            parts = ("?",)
+        return n.EventRef(n.QName(parts, c[0].span), str(c[1]), self.span(meta))
 
 
 def build_ast(tree: Tree[Token], path: str) -> tuple[n.SourceFile, list[Diagnostic]]:
@@ -251,3 +257,12 @@ def _as_amendment_stmt(stmt: Any) -> n.AmendmentStmt:
         return n.AmendmentStmt("summary", None, None, None, None, (stmt.text,), stmt.span)
     assert isinstance(stmt, n.HeaderStmt)
     return n.AmendmentStmt(stmt.key, None, None, None, None, stmt.values, stmt.span)
+
+
+def _dotted_parts(expr: Any) -> tuple[str, ...] | None:
+    if isinstance(expr, n.Name):
+        return (expr.name,)
+    if isinstance(expr, n.Attr):
+        base = _dotted_parts(expr.obj)
+        return (*base, expr.name) if base else None
+    return None

@@ -167,7 +167,7 @@ class ClauseBuilder(ExprBuilder):
         return n.Condition("event", c[0], before, None, None, None, None, self.span(meta))
 
     def metric_incentive(self, meta: Meta, c: list[Any]) -> n.Condition:
-        return n.Condition("metric", None, c[1], None, None, None, c[0], self.span(meta))
+        return n.Condition("metric", None, c[0], None, None, None, None, self.span(meta))
 
     def plan_decl(self, meta: Meta, c: list[Any]) -> n.PlanDecl:
         ref, rest = split_ref(c[1:])

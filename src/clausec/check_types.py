@@ -107,7 +107,9 @@ def check_types(contract: n.ContractDecl, symbols: Symbols) -> tuple[TypeTable, 
     currency = contract_currency(symbols)
     table = TypeTable()
     for fact in symbols.facts.values():
-        table.facts[fact.name] = {f.name: type_of(f.type, diagnostics, None) for f in fact.fields}
+        table.facts[fact.name] = {
+            f.name: type_of(f.type, diagnostics, currency) for f in fact.fields
+        }
     for param in symbols.params.values():
         table.params[param.name] = type_of(param.type, diagnostics, currency)
     convertible = frozenset(k.split()[1] for k in symbols.header if k.startswith("convert "))

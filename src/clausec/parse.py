@@ -123,15 +123,27 @@ def _error_diagnostic(error: UnexpectedInput, path: str, text: str) -> Diagnosti
     return Diagnostic("CC101", f"unexpected {_found(token)}", span, help=f"expected {expected}")
 
 
+def _parser_state(error: UnexpectedInput) -> tuple[int, ...] | None:
+    interactive = getattr(error, "interactive_parser", None)
+    if interactive is None:
+        return None
+    return tuple(interactive.parser_state.state_stack)
+
+
 def parse_source(text: str, path: str) -> tuple[Tree[Token] | None, list[Diagnostic]]:
     """Parse one file. Returns the tree (None when there were errors) and the diagnostics."""
     errors: list[Diagnostic] = []
     reported_lines: set[int] = set()
+    stuck_in: list[tuple[int, ...]] = []
 
     def on_error(error: UnexpectedInput) -> bool:
-        if error.line not in reported_lines:
+        # Recovery skips the offending token. While the parser stays in the state it was in
+        # at the last error it is still skipping, and what it meets then is no new mistake.
+        state = _parser_state(error)
+        if error.line not in reported_lines and (state is None or state not in stuck_in):
             reported_lines.add(error.line)
             errors.append(_error_diagnostic(error, path, text))
+        stuck_in[:] = [state] if state is not None else []
         return len(errors) < MAX_PARSE_ERRORS and not isinstance(error, UnexpectedEOF)
 
     try:
