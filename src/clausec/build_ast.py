@@ -226,9 +226,14 @@ class AstBuilder(ClauseBuilder):
     def event_ref(self, meta: Meta, c: list[Any]) -> n.EventRef | n.Name:
         parts = _dotted_parts(c[0])
         if parts is None:
-            self.diagnostics.append(Diagnostic(
-                "CC101", f"only a clause name can be '{c[1]}'", c[0].span,
-                help="name the clause, e.g. uptime breached or lot1.deliver fulfilled"))
+            self.diagnostics.append(
+                Diagnostic(
+                    "CC101",
+                    f"only a clause name can be '{c[1]}'",
+                    c[0].span,
+                    help="name the clause, e.g. uptime breached or lot1.deliver fulfilled",
+                )
+            )
             parts = ("?",)
         return n.EventRef(n.QName(parts, c[0].span), str(c[1]), self.span(meta))
 

@@ -34,8 +34,9 @@ class Env:
     currency: str | None = None
 
     def with_fact(self, fact: str) -> Env:
-        """The env inside a filter or an instance of `fact`: its fields become visible."""
-        fields = {**self.fields, **self.facts.get(fact, {})}
+        """The env inside a filter or an instance of `fact`: its fields are the bare names;
+        an enclosing fact's fields are reached through its name (`invoice.amount`)."""
+        fields = dict(self.facts.get(fact, {}))
         return replace(self, fields=fields, records={**self.records, fact: fact})
 
 

@@ -58,7 +58,7 @@ class Scope:
             return self
         return replace(
             self,
-            fields=self.fields | self.facts.get(fact, frozenset()),
+            fields=self.facts.get(fact, frozenset()),
             records=self.records | {fact},
         )
 

@@ -1,0 +1,175 @@
+"""`clausec run`, `clausec explain` and `clausec test`: the runtime from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from runtime.engine import Engine, EngineError
+from runtime.events import Event
+from runtime.facts import FactError
+from runtime.matchers import MatcherUnavailable
+
+BATCH = 1000
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["compiled", "rete"]),
+    default="compiled",
+    show_default=True,
+    help="The matcher that runs the contract.",
+)
+
+
+def read_facts(path: Path) -> list[dict[str, Any]]:
+    """JSON lines; decimals are read exactly (as Decimal), never through a float."""
+    from clausec.cli import UsageError
+
+    facts: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from error
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            facts.append(json.loads(line, parse_float=Decimal))
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path}:{number}:{error.colno}: not JSON: {error.msg}") from error
+    return facts
+
+
+def _batches(facts: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(facts), BATCH):
+        yield facts[start : start + BATCH]
+
+
+def run_engine(
+    contract: str, facts_path: str | None, until: datetime | None, engine: str, show_progress: bool
+) -> Engine:
+    from clausec.cli import UsageError
+
+    try:
+        runner = Engine.load(contract, engine=engine)
+    except (EngineError, MatcherUnavailable) as error:
+        click.echo(str(error), err=True)
+        sys.exit(1 if isinstance(error, EngineError) else 2)
+    facts = read_facts(Path(facts_path)) if facts_path else []
+    try:
+        runner.validate(facts)  # the whole file or nothing
+        with Progress(transient=True, disable=not show_progress or len(facts) < 5 * BATCH) as bar:
+            task = bar.add_task("ingesting facts", total=len(facts))
+            for batch in _batches(facts):
+                runner.ingest(batch)
+                bar.advance(task, len(batch))
+        if until is not None:
+            runner.advance_to(until)
+    except FactError as error:
+        raise UsageError(
+            "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
+        ) from error
+    except EngineError as error:
+        raise UsageError(str(error)) from error
+    return runner
+
+
+def event_table(events: list[Event], zone: Any) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("time", "kind", "clause", "amount", "what"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        moment = datetime.fromisoformat(event.time.replace("Z", "+00:00")).astimezone(zone)
+        clause = event.clause + (f" ({event.ref})" if event.ref else "")
+        table.add_row(
+            f"{moment:%Y-%m-%d %H:%M}",
+            event.kind,
+            clause,
+            event.amount or "",
+            event.explanation.summary,
+        )
+    return table
+
+
+UNTIL = click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+    help="Move the clock to this time after the facts (a date means its start in UTC).",
+)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.command(name="run")
+@click.argument("contract", type=click.Path(dir_okay=False))
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), help="JSON lines file.")
+@UNTIL
+@ENGINE
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--kind", "kinds", multiple=True, help="Show only events of this kind.")
+def run_command(
+    contract: str,
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    fmt: str,
+    kinds: tuple[str, ...],
+) -> None:
+    """Run a contract over facts and print the events it fires."""
+    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table")
+    events = [e for e in runner.events() if not kinds or e.kind in kinds]
+    if fmt == "json":
+        click.echo(json.dumps([e.model_dump() for e in events], indent=2))
+        return
+    Console(width=160).print(event_table(events, runner.ctx.time.zone))
+
+
+@click.command()
+@click.argument("contract", type=click.Path(dir_okay=False))
+@click.argument("event_ids", nargs=-1, required=True)
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), help="JSON lines file.")
+@UNTIL
+@ENGINE
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def explain(
+    contract: str,
+    event_ids: tuple[str, ...],
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    fmt: str,
+) -> None:
+    """Explain events (by id or id prefix): the clause, the facts and the figures behind them."""
+    from clausec.cli import UsageError
+    from clausec.explain_text import render_explanation
+
+    runner = run_engine(contract, facts_path, _aware(until), engine, False)
+    by_id = {e.id: e for e in runner.events()}
+    chosen: list[Event] = []
+    for wanted in event_ids:
+        found = [e for i, e in by_id.items() if i.startswith(wanted)]
+        if len(found) != 1:
+            raise UsageError(f"{'no' if not found else 'more than one'} event matches '{wanted}'")
+        chosen.append(found[0])
+    if fmt == "json":
+        click.echo(json.dumps([e.model_dump() for e in chosen], indent=2))
+        return
+    for event in chosen:
+        click.echo(render_explanation(event, by_id))

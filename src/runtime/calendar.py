@@ -1,0 +1,134 @@
+"""Time in the contract's terms: its time zone, its holiday calendar and its windows.
+
+All arithmetic is on aware datetimes. Calendar periods (month, quarter, year) are cut in the
+contract's time zone, so a March window in Berlin starts at 00:00 CET and ends at 00:00 CEST.
+Business days skip weekends and the holidays of the contract's calendar (the `holidays`
+package). Nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+_MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}
+
+
+@dataclass(frozen=True)
+class ContractTime:
+    timezone: str
+    calendar: str | None
+    effective_from: date
+    effective_until: date
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase | None:
+        if not self.calendar:
+            return None
+        years = range(self.effective_from.year - 1, self.effective_until.year + 3)
+        return holidays.country_holidays(self.calendar, years=years)
+
+    @property
+    def start(self) -> datetime:
+        return self.midnight(self.effective_from)
+
+    @property
+    def end(self) -> datetime:
+        """The contract ends at the end of its last day (the until date is inclusive)."""
+        return self.midnight(self.effective_until + timedelta(days=1))
+
+    def midnight(self, day: date) -> datetime:
+        return _wall(datetime.combine(day, time(0)), self.zone)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5 and (self._holidays is None or day not in self._holidays)
+
+    def add(self, moment: datetime, amount: Decimal, unit: str) -> datetime:
+        """`moment` plus a duration. Days and larger units keep the local wall-clock time."""
+        local = self.local(moment)
+        if unit == "minute":
+            return moment + timedelta(seconds=int(amount * 60))
+        if unit == "hour":
+            return moment + timedelta(minutes=int(amount * 60))
+        if unit in ("day", "week"):
+            days = int(amount * (7 if unit == "week" else 1))
+            return _wall(local.replace(tzinfo=None) + timedelta(days=days), self.zone)
+        if unit == "business_day":
+            return self.add_business_days(local, int(amount))
+        months = int(amount * (12 if unit == "year" else 1))
+        return _wall(add_months(local.replace(tzinfo=None), months), self.zone)
+
+    def add_business_days(self, moment: datetime, count: int) -> datetime:
+        local = self.local(moment)
+        day = local.date()
+        while count > 0:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                count -= 1
+        return _wall(datetime.combine(day, local.time()), self.zone)
+
+    def business_days_between(self, start: datetime, end: datetime) -> int:
+        """Whole business days from `start` to `end` (0 if end is not after start)."""
+        day, last = self.local(start).date(), self.local(end).date()
+        count = 0
+        while day < last:
+            day += timedelta(days=1)
+            count += self.is_business_day(day)
+        return count
+
+    # ------------------------------------------------------------ calendar periods
+
+    def period_start(self, moment: datetime, period: str) -> datetime:
+        local = self.local(moment)
+        if period == "day":
+            return self.midnight(local.date())
+        if period == "week":
+            return self.midnight(local.date() - timedelta(days=local.weekday()))
+        months = _MONTHS_PER[period]
+        month = (local.month - 1) // months * months + 1
+        return self.midnight(date(local.year, month, 1))
+
+    def period_end(self, start: datetime, period: str) -> datetime:
+        if period == "day":
+            return self.add(start, Decimal(1), "day")
+        if period == "week":
+            return self.add(start, Decimal(7), "day")
+        return self.add(start, Decimal(_MONTHS_PER[period]), "month")
+
+    def contract_year_start(self, moment: datetime) -> datetime:
+        start = self.start
+        years = 0
+        while self.add(start, Decimal(years + 1), "year") <= moment:
+            years += 1
+        return self.add(start, Decimal(years), "year")
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months; the 31st plus one month is the last day of the next month."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot add {months} months to {moment}")
+
+
+def _wall(naive: datetime, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time in `zone`, returned in UTC. Every moment the runtime keeps is
+    in UTC: Python subtracts two datetimes of the same zone by wall clock, which would make a
+    March in Berlin 744 hours long instead of 743."""
+    return naive.replace(tzinfo=zone).astimezone(UTC)

@@ -1,0 +1,206 @@
+"""The engine's shared state and the services every kernel uses: the clock and agenda, the
+facts received, the event log, parameters, and the ledger of amounts charged under each cap.
+
+Kernels (obligations, windows, triggers, close-out) hold no state of their own beyond what
+they register here, so one `Context` is the whole state of one loaded contract, and two
+engines never share anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from clausec import ir
+from runtime.agenda import Agenda
+from runtime.amounts import Trace, apply_limits
+from runtime.calendar import ContractTime
+from runtime.evaluate import Scope, evaluate
+from runtime.events import Event, Explanation, event_id, iso
+from runtime.facts import Fact
+from runtime.money import Money
+
+Listener = Callable[[Event, datetime], None]
+
+
+@dataclass
+class Charge:
+    """An amount charged: the basis of caps, the settlement statement and restatements."""
+
+    clause: str
+    kind: str
+    amount: Money
+    time: datetime
+    event: str
+    buckets: dict[str, str] = field(default_factory=dict)
+    window: str | None = None
+
+
+class Context:
+    def __init__(self, bundle: ir.Bundle) -> None:
+        header = bundle.header
+        self.bundle = bundle
+        self.time = ContractTime(
+            header.timezone,
+            header.calendar,
+            date.fromisoformat(header.effective_from),
+            date.fromisoformat(header.effective_until),
+        )
+        self.currency = header.currency
+        self.rounding = (header.rounding_mode, Decimal(header.rounding_quantum))
+        self.agenda = Agenda()
+        self.clock: datetime = self.time.start
+        self.facts: dict[str, list[Fact]] = {}
+        self.events: list[Event] = []
+        self.outbox: list[Event] = []
+        self.listeners: list[Listener] = []
+        self.charges: list[Charge] = []
+        self.occurrences: dict[tuple[str, str | None, str], int] = {}
+        self.clauses: dict[str, ir.Clause] = {
+            c.id: c
+            for group in (
+                bundle.slas,
+                bundle.obligations,
+                bundle.escalations,
+                bundle.triggers,
+                bundle.incentives,
+                bundle.plans,
+            )
+            for c in group
+        }
+        self.params = self._params()
+
+    def _params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for param in self.bundle.params:
+            if param.value is not None:
+                values[param.name] = evaluate(param.value, Scope(self.time, values))
+        return values
+
+    def scope(self, **changes: Any) -> Scope:
+        return Scope(self.time, self.params).child(**changes)
+
+    # ------------------------------------------------------------ events
+
+    def emit(
+        self,
+        clause: str,
+        kind: str,
+        time: datetime,
+        summary: str,
+        *,
+        instance: str | None = None,
+        amount: Money | None = None,
+        verdict: str | None = None,
+        parties: dict[str, Any] | None = None,
+        facts: list[str] | None = None,
+        values: dict[str, Any] | None = None,
+        steps: list[dict[str, str]] | None = None,
+        causes: list[str] | None = None,
+    ) -> Event:
+        key = (clause, instance, kind)
+        occurrence = self.occurrences.get(key, 0)
+        self.occurrences[key] = occurrence + 1
+        spec = self.clauses.get(clause)
+        base = clause.split("[")[0]
+        spec = spec or self.clauses.get(base)
+        span = spec.span if spec else None
+        event = Event(
+            id=event_id(self.bundle.header.id, clause, instance, kind, occurrence),
+            seq=len(self.events) + 1,
+            contract=self.bundle.header.id,
+            version=self.bundle.header.version,
+            clause=clause,
+            ref=spec.ref if spec else None,
+            span=f"{span.path}:{span.line}:{span.col}" if span else "",
+            kind=kind,
+            time=iso(time),
+            instance=instance,
+            amount=str(amount) if amount is not None else None,
+            verdict=verdict,
+            parties=parties or {},
+            explanation=Explanation(
+                summary=summary,
+                clause_text=spec.text if spec else "",
+                facts=facts or [],
+                values={k: str(v) for k, v in (values or {}).items()},
+                steps=steps or [],
+                causes=causes or [],
+            ),
+        )
+        self.events.append(event)
+        self.outbox.append(event)
+        for listener in list(self.listeners):
+            listener(event, time)
+        return event
+
+    # ------------------------------------------------------------ amounts and caps
+
+    def bucket(self, scope: str, time: datetime, window: str | None, instance: str | None) -> str:
+        if scope == "window":
+            return f"window:{window}"
+        if scope == "instance":
+            return f"instance:{instance}"
+        if scope == "contract":
+            return "contract"
+        if scope == "contract_year":
+            return f"contract_year:{self.time.contract_year_start(time).date()}"
+        return f"{scope}:{self.time.period_start(time, scope).date()}"
+
+    def used(
+        self, clause: str | None, kinds: tuple[str, ...], bucket_key: str, bucket: str
+    ) -> Money:
+        total = Money.zero(self.currency)
+        for charge in self.charges:
+            if (
+                (clause is None or charge.clause == clause)
+                and charge.kind in kinds
+                and charge.buckets.get(bucket_key) == bucket
+            ):
+                total = total + charge.amount
+        return total
+
+    def charge(
+        self,
+        clause: str,
+        kind: str,
+        value: Money,
+        limits: list[ir.Limit],
+        scope: Scope,
+        time: datetime,
+        trace: Trace,
+        window: str | None = None,
+        instance: str | None = None,
+    ) -> tuple[Money, Charge]:
+        """Apply the clause's limits and the contract's aggregate caps, then record."""
+        buckets = {
+            str(lim.scope): self.bucket(str(lim.scope), time, window, instance)
+            for lim in limits
+            if lim.kind == "cap"
+        }
+        used = {key: self.used(clause, (kind,), key, b) for key, b in buckets.items()}
+        value, _ = apply_limits(value, limits, scope, used, trace, self.rounding)
+        for number, cap in enumerate(self.bundle.aggregate_caps):
+            if kind not in cap.kinds:
+                continue
+            key = f"aggregate{number}:{cap.scope}"
+            buckets[key] = self.bucket(cap.scope, time, window, instance)
+            limit = evaluate(cap.amount, scope)
+            room = limit - self.used(None, tuple(cap.kinds), key, buckets[key])
+            room = room if room.amount > 0 else Money.zero(self.currency)
+            if value > room:
+                trace.add(
+                    "aggregate cap",
+                    on=",".join(cap.kinds),
+                    scope=cap.scope,
+                    cap=limit,
+                    before=value,
+                    after=room,
+                )
+                value = room
+        record = Charge(clause, kind, value, time, "", buckets, window or instance)
+        self.charges.append(record)
+        return value, record

@@ -1,0 +1,169 @@
+"""The embeddable engine: load a compiled contract, ingest facts, move the clock, read events.
+
+    engine = Engine.load("examples/managed_hosting/contract.clause")
+    events = engine.ingest(facts)          # a batch: all applied, or none
+    events += engine.advance_to(datetime(2026, 4, 10, tzinfo=UTC))
+
+The engine has no threads, no global state and no wall clock: time moves only by the facts it
+is given and by `advance_to`. Facts are applied in time order; before each fact, everything on
+the agenda that falls due before it fires. The same facts and clock moves give the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from clausec import ir
+from runtime.closeout import close_out
+from runtime.context import Context
+from runtime.events import Event
+from runtime.facts import Fact, FactError, FactSchemas, Problem
+from runtime.matchers import make_matcher
+from runtime.obligations import Instance, ObligationKernel
+from runtime.reparation import start_chain
+from runtime.slas import WindowKernel
+from runtime.triggers import TriggerKernel
+
+
+class EngineError(Exception):
+    """A problem the caller must fix: a bundle that cannot load, or a clock moved back."""
+
+
+def load_bundle(source: ir.Bundle | str | Path) -> ir.Bundle:
+    if isinstance(source, ir.Bundle):
+        return source
+    path = Path(source)
+    if path.suffix == ".clause":
+        from clausec.compiler import compile_contract
+        from clausec.diagnostics import render_all
+
+        result = compile_contract(path)
+        if result.bundle is None:
+            raise EngineError(render_all(result.diagnostics, result.sources))
+        return result.bundle
+    try:
+        return ir.Bundle.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise EngineError(f"cannot load bundle {path}: {error}") from error
+
+
+class Engine:
+    def __init__(self, bundle: ir.Bundle, engine: str = "compiled") -> None:
+        self.bundle = bundle
+        self.ctx = Context(bundle)
+        self.schemas = FactSchemas(bundle)
+        self.matcher = make_matcher(engine)
+        self.obligations_kernel = ObligationKernel(self.ctx, self.matcher)
+        self.matcher.load(self.obligations_kernel.patterns)
+        self.windows_kernel = WindowKernel(
+            self.ctx,
+        )
+        self.triggers = TriggerKernel(self.obligations_kernel, self.windows_kernel)
+        self.obligations_kernel.on_violation.append(
+            lambda inst, now: start_chain(self.obligations_kernel, inst, now)
+        )
+        self.seen: set[str] = set()
+        self.seq = 0
+        self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
+        self.ctx.agenda.schedule(
+            self.ctx.time.end, lambda now: close_out(self.obligations_kernel, now), "close-out"
+        )
+
+    @classmethod
+    def load(cls, source: ir.Bundle | str | Path, engine: str = "compiled") -> Engine:
+        return cls(load_bundle(source), engine)
+
+    # ------------------------------------------------------------ input
+
+    def validate(self, facts: Iterable[Mapping[str, Any]]) -> list[Fact]:
+        """Check a whole batch; raise FactError listing every problem, applying nothing."""
+        problems: list[Problem] = []
+        accepted: list[Fact] = []
+        ids: set[str] = set()
+        for index, raw in enumerate(facts):
+            try:
+                fact = self.schemas.validate(raw, index, self.seq + index)
+            except FactError as error:
+                problems.extend(error.problems)
+                continue
+            if fact.id in self.seen or fact.id in ids:
+                problems.append(
+                    Problem(
+                        fact.id,
+                        None,
+                        "duplicate fact id: this fact was "
+                        "already received and is not applied twice",
+                        index,
+                    )
+                )
+                continue
+            ids.add(fact.id)
+            accepted.append(fact)
+        if problems:
+            raise FactError(problems)
+        return accepted
+
+    def ingest(self, facts: Iterable[Mapping[str, Any]]) -> list[Event]:
+        """Apply a batch of facts atomically and return the events it caused."""
+        batch = self.validate(list(facts))
+        self.ctx.outbox = []
+        for fact in sorted(batch, key=lambda f: (f.time, f.seq)):
+            self._run_agenda(fact.time, inclusive=False)
+            self._apply(fact)
+        self.seq += len(batch)
+        return self.ctx.outbox
+
+    def _apply(self, fact: Fact) -> None:
+        self.seen.add(fact.id)
+        now = max(self.ctx.clock, fact.time)
+        self.ctx.clock = now
+        store = self.ctx.facts.setdefault(fact.type, [])
+        if fact.key is not None:
+            store[:] = [f for f in store if f.key != fact.key]
+        store.append(fact)
+        self.obligations_kernel.on_fact(fact, now)
+        self.windows_kernel.late_fact(fact, now)
+
+    def advance_to(self, moment: datetime) -> list[Event]:
+        """Move the logical clock to `moment`, firing everything due up to and including it."""
+        if moment.tzinfo is None:
+            raise EngineError("advance_to needs a date-time with a zone")
+        moment = moment.astimezone(UTC)
+        if moment < self.ctx.clock:
+            raise EngineError(
+                f"the clock is at {self.ctx.clock.isoformat()}; it cannot move "
+                f"back to {moment.isoformat()}"
+            )
+        self.ctx.outbox = []
+        self._run_agenda(moment, inclusive=True)
+        self.ctx.clock = moment
+        return self.ctx.outbox
+
+    def _run_agenda(self, until: datetime, inclusive: bool) -> None:
+        while (item := self.ctx.agenda.due(until, inclusive)) is not None:
+            self.ctx.clock = max(self.ctx.clock, item.time)
+            item.action(item.time)
+
+    # ------------------------------------------------------------ output
+
+    @property
+    def clock(self) -> datetime:
+        return self.ctx.clock
+
+    def events(self) -> list[Event]:
+        return list(self.ctx.events)
+
+    def explain(self, event_id: str) -> Event:
+        for event in self.ctx.events:
+            if event.id == event_id:
+                return event
+        raise KeyError(f"no event {event_id}")
+
+    def obligations(self) -> list[Instance]:
+        return sorted(self.obligations_kernel.instances.values(), key=lambda i: i.id)
+
+    def close(self) -> None:
+        self.matcher.close()

@@ -1,0 +1,200 @@
+"""Facts at the edge: JSON objects validated against the contract's declared fact schemas.
+
+A fact is a flat object: `id`, `type`, optionally `contract`, and the fields its schema
+declares. Pydantic models are built once per schema. Money is written "1234.50 EUR" (or an
+object with `amount` and `currency`), numbers as integers or strings of digits, never floats;
+date-times must carry a zone. A bad fact raises `FactError` naming the fact id and the field.
+A fact's time is its latest date-time field: a fact is known when the last thing it reports
+has happened (a downtime at its end, an incident at its resolution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    create_model,
+)
+
+from clausec import ir
+from runtime.money import Money
+
+RESERVED = ("id", "type", "contract")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: str
+    type: str
+    time: datetime
+    fields: dict[str, Any]
+    key: str | None
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    fact_id: str
+    field: str | None
+    message: str
+    index: int
+
+    def __str__(self) -> str:
+        where = f"fact '{self.fact_id}'" + (f", field '{self.field}'" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+class FactError(ValueError):
+    """One or more facts of a batch are invalid; none of the batch was applied."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool | float):
+        raise ValueError("write numbers as integers or strings of digits, not floats")
+    if isinstance(value, int | str):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation as error:
+            raise ValueError(f"'{value}' is not a number") from error
+    return value
+
+
+def _money_validator(currencies: frozenset[str]) -> BeforeValidator:
+    def parse(value: Any) -> Money:
+        if isinstance(value, dict):
+            money = Money(_decimal(value.get("amount")), str(value.get("currency", "")))
+        elif isinstance(value, str):
+            money = Money.parse(value)
+        else:
+            raise ValueError("write money as '1234.50 EUR'")
+        if not isinstance(money.amount, Decimal):
+            raise ValueError("the amount must be a number")
+        if money.currency not in currencies:
+            raise ValueError(
+                f"currency {money.currency} is not one this contract accepts "
+                f"({', '.join(sorted(currencies))})"
+            )
+        return money
+
+    return BeforeValidator(parse)
+
+
+def _percent(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return _decimal(value.strip()[:-1]) / 100
+    return _decimal(value)
+
+
+def _field_type(t: ir.TypeIR, currencies: frozenset[str]) -> Any:
+    base: Any
+    if t.kind == "money":
+        base = Annotated[Money, _money_validator(currencies)]
+    elif t.kind in ("number",):
+        base = Annotated[Decimal, BeforeValidator(_decimal)]
+    elif t.kind == "percent":
+        base = Annotated[Decimal, BeforeValidator(_percent)]
+    elif t.kind == "datetime":
+        base = AwareDatetime
+    elif t.kind == "date":
+        base = date
+    elif t.kind == "bool":
+        base = StrictBool
+    elif t.kind == "enum":
+        base = Literal[tuple(t.values)]
+    else:
+        base = StrictStr
+    return (base | None, None) if t.optional else (base, ...)
+
+
+class FactSchemas:
+    """Validators for every fact type of one contract, built once."""
+
+    def __init__(self, bundle: ir.Bundle) -> None:
+        currencies = frozenset({bundle.header.currency, *bundle.header.conversions})
+        self.contract_id = bundle.header.id
+        self.schemas = {f.name: f for f in bundle.facts}
+        config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+        self.models: dict[str, type[BaseModel]] = {
+            f.name: create_model(
+                f"Fact_{f.name}",
+                __config__=config,
+                **{name: _field_type(t, currencies) for name, t in f.fields.items()},
+            )
+            for f in bundle.facts
+        }
+
+    def validate(self, raw: Any, index: int, seq: int) -> Fact:
+        if not isinstance(raw, dict):
+            raise FactError([Problem(f"#{index + 1}", None, "a fact is a JSON object", index)])
+        fact_id = raw.get("id")
+        if not isinstance(fact_id, str) or not fact_id:
+            raise FactError([Problem(f"#{index + 1}", "id", "every fact needs a text id", index)])
+        contract = raw.get("contract", self.contract_id)
+        if contract != self.contract_id:
+            raise FactError(
+                [
+                    Problem(
+                        fact_id,
+                        "contract",
+                        f"unknown contract '{contract}' (this is {self.contract_id})",
+                        index,
+                    )
+                ]
+            )
+        kind = raw.get("type")
+        model = self.models.get(str(kind))
+        if model is None:
+            known = ", ".join(sorted(self.models))
+            raise FactError(
+                [
+                    Problem(
+                        fact_id,
+                        "type",
+                        f"unknown fact type '{kind}'; this contract reads: {known}",
+                        index,
+                    )
+                ]
+            )
+        data = {k: v for k, v in raw.items() if k not in RESERVED}
+        try:
+            fields = model.model_validate(data).model_dump()
+        except ValidationError as error:
+            raise FactError([_problem(fact_id, e, index) for e in error.errors()]) from None
+        return self._fact(fact_id, str(kind), fields, seq, index)
+
+    def _fact(self, fact_id: str, kind: str, fields: dict[str, Any], seq: int, index: int) -> Fact:
+        fields = {k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in fields.items()}
+        times = [v for v in fields.values() if isinstance(v, datetime)]
+        if not times:
+            raise FactError(
+                [Problem(fact_id, None, "the fact has no date-time to place it in time", index)]
+            )
+        schema = self.schemas[kind]
+        key = str(fields[schema.key]) if schema.key and fields.get(schema.key) is not None else None
+        return Fact(fact_id, kind, max(times), fields, key, seq)
+
+
+def _problem(fact_id: str, error: Any, index: int) -> Problem:
+    field = ".".join(str(p) for p in error.get("loc", ())) or None
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "extra_forbidden":
+        message = "this fact type has no such field"
+    elif error.get("type") == "missing":
+        message = "this field is required"
+    elif error.get("type") == "timezone_aware":
+        message = "date-times must carry a zone, like 2026-03-01T17:00:00+01:00"
+    return Problem(fact_id, field, message.removeprefix("Value error, "), index)

@@ -1,0 +1,153 @@
+"""Metric evaluation: aggregations over the facts of one measurement window.
+
+Facts belong to a window by their time, or, for interval facts (a `start` and an `end`), by
+overlapping it; `minutes()` clips intervals to the window and merges overlaps, so two reports
+of the same outage are not counted twice. For a fact type with a key, only the latest report of
+each key counts. The metric's exclusions remove facts before any aggregation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from clausec import ir
+from runtime.evaluate import Missing, Scope, evaluate, is_missing
+from runtime.facts import Fact
+from runtime.money import Money
+
+
+@dataclass
+class Reading:
+    """A metric's value for one window and what it was computed from."""
+
+    value: Any
+    fact_ids: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+def overlaps(fact: Fact, start: datetime, end: datetime) -> bool:
+    begin, finish = fact.fields.get("start"), fact.fields.get("end")
+    if isinstance(begin, datetime) and isinstance(finish, datetime):
+        return begin < end and finish > start
+    return start <= fact.time < end
+
+
+def _minutes(
+    intervals: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> Decimal:
+    clipped = sorted((max(a, start), min(b, end)) for a, b in intervals if a < end and b > start)
+    total = Decimal(0)
+    current: tuple[datetime, datetime] | None = None
+    for a, b in clipped:
+        if current and a <= current[1]:
+            current = (current[0], max(current[1], b))
+            continue
+        if current:
+            total += Decimal(int((current[1] - current[0]).total_seconds())) / 60
+        current = (a, b)
+    if current:
+        total += Decimal(int((current[1] - current[0]).total_seconds())) / 60
+    return total
+
+
+class MetricReader:
+    """Computes one metric over one window from the facts the engine holds."""
+
+    def __init__(
+        self,
+        metric: ir.Metric,
+        facts: dict[str, list[Fact]],
+        schemas: dict[str, ir.FactSchema],
+        currency: str,
+    ) -> None:
+        self.metric = metric
+        self.facts = facts
+        self.schemas = schemas
+        self.currency = currency
+        self.used: list[str] = []
+        self.excluded: list[str] = []
+        self.count = 0
+
+    def read(self, scope: Scope) -> Reading:
+        value = evaluate(self.metric.expr, scope.child(aggregate=self.aggregate))
+        volume = evaluate(self.metric.min_volume, scope) if self.metric.min_volume else None
+        if volume is not None and not is_missing(volume) and self.count < volume:
+            value = Missing((f"at least {volume} facts in the window (had {self.count})",))
+        return Reading(value, sorted(set(self.used)), sorted(set(self.excluded)), self.count)
+
+    def _selected(self, spec: dict[str, Any], scope: Scope) -> list[Fact]:
+        assert scope.window is not None
+        start, end = scope.window
+        kind = spec["fact"]
+        chosen: list[Fact] = []
+        for fact in self.facts.get(kind, []):
+            if not overlaps(fact, start, end):
+                continue
+            if self._is_excluded(fact, scope):
+                self.excluded.append(fact.id)
+                continue
+            if spec["where"] is not None:
+                inner = scope.child(fields=fact.fields, records={kind: fact.fields})
+                verdict = evaluate(spec["where"], inner)
+                if is_missing(verdict) or not verdict:
+                    continue
+            chosen.append(fact)
+        self.used.extend(f.id for f in chosen)
+        self.count += len(chosen)
+        return chosen
+
+    def _is_excluded(self, fact: Fact, scope: Scope) -> bool:
+        for rule in self.metric.exclusions:
+            if rule.fact != fact.type:
+                continue
+            inner = scope.child(fields=fact.fields, records={fact.type: fact.fields})
+            verdict = True if rule.where is None else evaluate(rule.where, inner)
+            if not is_missing(verdict) and verdict:
+                return True
+        return False
+
+    def aggregate(self, func: str, spec: dict[str, Any], scope: Scope) -> Any:
+        assert scope.window is not None
+        start, end = scope.window
+        if spec["fact"] is None:  # minutes(window)
+            return _minutes([(start, end)], start, end)
+        facts = self._selected(spec, scope)
+        if func == "count":
+            return Decimal(len(facts))
+        if func == "minutes":
+            return _minutes(((f.fields["start"], f.fields["end"]) for f in facts), start, end)
+        values = [evaluate(spec["value"], scope.child(fields=f.fields)) for f in facts]
+        values = [v for v in values if v is not None and not is_missing(v)]
+        return self._reduce(func, values, spec, scope)
+
+    def _reduce(self, func: str, values: list[Any], spec: dict[str, Any], scope: Scope) -> Any:
+        if func == "sum":
+            zero: Any = (
+                Money.zero(self.currency) if values and isinstance(values[0], Money) else Decimal(0)
+            )
+            return sum(values, zero)
+        if not values:
+            return Missing((f"{spec['fact']} facts in the window for {func}()",))
+        if func in ("min", "max"):
+            return min(values) if func == "min" else max(values)
+        if func == "average":
+            total = sum(values[1:], values[0])
+            return (
+                total * (Decimal(1) / len(values))
+                if isinstance(total, Money)
+                else total / len(values)
+            )
+        if func == "change":
+            first, last = values[0], values[-1]
+            return (last - first) / first if first else Decimal(0)
+        p = evaluate(spec["p"], scope)
+        p = p / 100 if p > 1 else p
+        ordered = sorted(values)
+        index = max(0, min(len(ordered) - 1, math.ceil(p * len(ordered)) - 1))  # nearest rank
+        return ordered[index]

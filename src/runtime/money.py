@@ -1,0 +1,97 @@
+"""Money for the runtime: a Decimal amount with an ISO currency. Never a float.
+
+Arithmetic between two amounts requires the same currency; a mismatch raises
+`CurrencyMismatch`, which the engine reports as a runtime diagnostic. Rounding happens only
+where the contract says, through `round_money`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+)
+
+ROUNDING_MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "half_down": ROUND_HALF_DOWN,
+    "up": ROUND_UP,
+    "down": ROUND_DOWN,
+    "ceiling": ROUND_CEILING,
+    "floor": ROUND_FLOOR,
+}
+
+
+class CurrencyMismatch(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: Decimal) -> Money:
+        return Money(self.amount * factor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    @staticmethod
+    def zero(currency: str) -> Money:
+        return Money(Decimal(0), currency)
+
+    @staticmethod
+    def parse(text: str) -> Money:
+        """'1234.50 EUR' -> Money. Raises ValueError for anything else."""
+        parts = text.split()
+        if len(parts) != 2 or len(parts[1]) != 3 or not parts[1].isalpha():
+            raise ValueError(f"'{text}' is not an amount with a currency, like '1234.50 EUR'")
+        return Money(Decimal(parts[0]), parts[1].upper())
+
+
+def round_money(value: Money, mode: str, quantum: Decimal) -> Money:
+    return Money(value.amount.quantize(quantum, rounding=ROUNDING_MODES[mode]), value.currency)
+
+
+def min_money(a: Money, b: Money) -> Money:
+    return a if a <= b else b

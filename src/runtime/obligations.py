@@ -1,0 +1,306 @@
+"""The obligation lifecycle (DESIGN.md §3): created, in effect, suspended, fulfilled,
+violated, discharged, terminated, with an event for every transition.
+
+An obligation comes into effect at the contract's start, when the event it `starts when`
+happens, for each fact of a `for each`, or each period of an `every`. Its deadline goes on the
+agenda. Evidence that arrives in time fulfils it; a deadline that passes violates it, with the
+debtor to blame, and starts its reparation chain (`reparation.py`). Force majeure suspends it
+and, when declared, extends the deadline by the time it lasted, even when the force-majeure
+report arrives after the deadline has passed: then the violation is withdrawn by a restatement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from clausec import ir
+from runtime.agenda import Item
+from runtime.context import Context
+from runtime.evaluate import Duration, evaluate, is_missing
+from runtime.events import Event
+from runtime.facts import Fact
+from runtime.matchers import Matcher, Pattern
+from runtime.patterns import split
+
+OPEN = ("created", "in_effect", "suspended")
+
+
+@dataclass
+class Instance:
+    id: str
+    spec: ir.Obligation
+    state: str
+    record: dict[str, Any] | None = None
+    key: str | None = None
+    start: datetime | None = None
+    deadline: datetime | None = None
+    anchor: datetime | None = None
+    item: Item | None = None
+    violated: Event | None = None
+    performed: Fact | None = None
+    facts: list[str] = field(default_factory=list)
+    pending: list[Item] = field(default_factory=list)
+    window_end: datetime | None = None
+
+    @property
+    def parties(self) -> dict[str, Any]:
+        duty = self.spec.duty
+        return {
+            "debtor": duty.debtor,
+            "creditor": self.spec.creditor,
+            "owner": self.spec.owner,
+            "inform": self.spec.inform,
+        }
+
+
+class ObligationKernel:
+    def __init__(self, ctx: Context, matcher: Matcher) -> None:
+        self.ctx = ctx
+        self.matcher = matcher
+        self.specs: dict[str, ir.Obligation] = {}
+        self.instances: dict[str, Instance] = {}
+        self.residual: dict[str, Any] = {}
+        self.patterns: list[Pattern] = []
+        self.on_violation: list[Any] = []
+        for spec in ctx.bundle.obligations:
+            self.register(spec)
+
+    # ------------------------------------------------------------ patterns
+
+    def register(self, spec: ir.Obligation) -> None:
+        """Declare an obligation (also those created at run time by triggers, escalations
+        and close-out) and its patterns."""
+        self.specs[spec.id] = spec
+        evidence = spec.duty.evidence
+        if evidence is not None:
+            self._pattern(f"{spec.id}#evidence", evidence.fact, evidence.where)
+        if spec.recurrence and spec.recurrence.get("fact"):
+            self._pattern(f"{spec.id}#each", spec.recurrence["fact"], spec.recurrence["where"])
+        for index, suspension in enumerate(spec.suspensions):
+            self._pattern(f"{spec.id}#suspend{index}", suspension["fact"], suspension["where"])
+
+    def _pattern(self, pattern_id: str, fact: str, where: Any) -> None:
+        local, rest = split(where, self.ctx.params, self.ctx.time)
+        self.residual[pattern_id] = rest
+        pattern = Pattern(pattern_id, fact, local)
+        self.patterns.append(pattern)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self, now: datetime) -> None:
+        for spec in self.ctx.bundle.obligations:
+            if spec.starts_when is None and spec.recurrence is None:
+                self.create(spec, now, spec.id)
+            elif spec.recurrence and spec.recurrence.get("kind") == "every":
+                self._schedule_periods(spec)
+
+    def create(
+        self,
+        spec: ir.Obligation,
+        now: datetime,
+        instance_id: str,
+        record: dict[str, Any] | None = None,
+        key: str | None = None,
+        anchor: datetime | None = None,
+        window_end: datetime | None = None,
+    ) -> Instance:
+        inst = Instance(
+            instance_id, spec, "created", record, key, anchor=anchor, window_end=window_end
+        )
+        self.instances[instance_id] = inst
+        self._emit(inst, "obligation.created", now, f"{spec.duty.debtor} {_verb(spec)}")
+        inst.state, inst.start = "in_effect", now
+        inst.deadline = self.deadline(inst)
+        summary = f"{spec.duty.debtor} {_verb(spec)}"
+        if inst.deadline:
+            summary += f" by {self.ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}"
+            inst.item = self.ctx.agenda.schedule(
+                inst.deadline, lambda t: self.expire(inst, t), f"deadline {instance_id}"
+            )
+        self._emit(
+            inst,
+            "obligation.in_effect",
+            now,
+            summary,
+            values={"deadline": inst.deadline.isoformat() if inst.deadline else "none"},
+        )
+        return inst
+
+    def deadline(self, inst: Instance) -> datetime | None:
+        deadline = inst.spec.duty.deadline
+        if deadline is None:
+            return None
+        scope = self.ctx.scope(fields=inst.record or {})
+        if inst.record is not None and inst.spec.recurrence:
+            scope.records[inst.spec.recurrence.get("fact") or ""] = inst.record
+        value = evaluate(deadline.expr, scope)
+        if deadline.kind == "by":
+            return self._moment(value)
+        if not isinstance(value, Duration) or is_missing(value):
+            return None
+        base = self._anchor(inst, deadline.anchor)
+        return self.ctx.time.add(base, value.amount, value.unit) if base else None
+
+    def _moment(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):  # `by DATE` means by the end of that day
+            return self.ctx.time.midnight(value + timedelta(days=1))
+        return None
+
+    def _anchor(self, inst: Instance, anchor: ir.Anchor | None) -> datetime | None:
+        if anchor is None or anchor.kind == "start":
+            return inst.anchor or inst.start
+        if anchor.kind == "end":
+            return self.ctx.time.end
+        if anchor.kind == "window_end":
+            return inst.window_end or inst.start
+        if anchor.kind == "field" and inst.record and anchor.field:
+            value = inst.record.get(anchor.field)
+            return value if isinstance(value, datetime) else None
+        return inst.anchor or inst.start
+
+    def _schedule_periods(self, spec: ir.Obligation) -> None:
+        from runtime.windows import _calendar
+
+        period = spec.recurrence.get("period") if spec.recurrence else None
+        for window in _calendar(period or "month", self.ctx.time):
+
+            def open_period(now: datetime, w: Any = window) -> None:
+                self.create(spec, now, f"{spec.id}[{w.id}]", anchor=w.end, window_end=w.end)
+
+            self.ctx.agenda.schedule(window.end, open_period, f"period {spec.id}")
+
+    def expire(self, inst: Instance, now: datetime) -> None:
+        """The deadline passed: a duty unperformed is violated; a prohibition kept is met."""
+        if inst.state not in ("in_effect", "suspended"):
+            return
+        if inst.spec.duty.modality == "must_not":
+            inst.state = "fulfilled"
+            self._emit(
+                inst,
+                "obligation.fulfilled",
+                now,
+                f"{inst.spec.duty.debtor} kept to '{_verb(inst.spec)}' until the end of the period",
+            )
+            return
+        self.violate(
+            inst, now, f"{inst.spec.duty.debtor} did not {inst.spec.duty.action} by the deadline"
+        )
+
+    def violate(
+        self, inst: Instance, now: datetime, why: str, facts: list[str] | None = None
+    ) -> None:
+        inst.state = "violated"
+        inst.violated = self._emit(
+            inst,
+            "obligation.violated",
+            now,
+            why,
+            facts=facts,
+            values={
+                "deadline": inst.deadline.isoformat() if inst.deadline else "none",
+                "blame": inst.spec.duty.debtor,
+            },
+        )
+        for handler in self.on_violation:
+            handler(inst, now)
+
+    # ------------------------------------------------------------ facts
+
+    def on_fact(self, fact: Fact, now: datetime) -> None:
+        hits = self.matcher.match(fact)
+        for pattern_id in hits:
+            obligation_id, _, role = pattern_id.partition("#")
+            spec = self.specs[obligation_id]
+            if role == "each":
+                self._each(spec, fact, pattern_id, now)
+            elif role == "evidence":
+                self._evidence(spec, fact, pattern_id, now)
+            elif role.startswith("suspend"):
+                from runtime.suspension import suspend
+
+                suspend(self, spec, fact, spec.suspensions[int(role[7:])], now)
+
+    def residual_holds(self, pattern_id: str, fact: Fact, inst: Instance | None) -> bool:
+        rest = self.residual.get(pattern_id)
+        if rest is None:
+            return True
+        scope = self.ctx.scope(fields=fact.fields)
+        if inst is not None and inst.record is not None and inst.spec.recurrence:
+            scope.records[inst.spec.recurrence.get("fact") or ""] = inst.record
+        verdict = evaluate(rest, scope)
+        return not is_missing(verdict) and bool(verdict)
+
+    def _each(self, spec: ir.Obligation, fact: Fact, pattern_id: str, now: datetime) -> None:
+        key = fact.key or fact.id
+        instance_id = f"{spec.id}[{key}]"
+        if instance_id in self.instances or not self.residual_holds(pattern_id, fact, None):
+            return
+        inst = self.create(spec, now, instance_id, record=dict(fact.fields), key=key)
+        inst.facts.append(fact.id)
+
+    def candidates(self, spec: ir.Obligation, fact: Fact) -> list[Instance]:
+        found = [
+            i
+            for i in self.instances.values()
+            if i.spec.id == spec.id
+            and (i.state in OPEN or (i.state == "violated" and i.performed is None))
+        ]
+        each = spec.recurrence.get("fact") if spec.recurrence else None
+        if each and spec.duty.evidence and spec.duty.evidence.fact == each:
+            found = [i for i in found if i.key == (fact.key or fact.id)]
+        return found
+
+    def _evidence(self, spec: ir.Obligation, fact: Fact, pattern_id: str, now: datetime) -> None:
+        for inst in self.candidates(spec, fact):
+            if not self.residual_holds(pattern_id, fact, inst):
+                continue
+            inst.facts.append(fact.id)
+            if spec.duty.modality == "must_not":
+                if inst.state == "in_effect":
+                    self.violate(
+                        inst,
+                        now,
+                        f"{spec.duty.debtor} did what it must not: {spec.duty.action} ({fact.id})",
+                        [fact.id],
+                    )
+            else:
+                self.perform(inst, fact, now)
+            if spec.recurrence is None or spec.recurrence.get("kind") == "every":
+                return
+
+    def perform(self, inst: Instance, fact: Fact, now: datetime) -> None:
+        inst.performed = fact
+        on_time = inst.deadline is None or fact.time <= inst.deadline
+        if inst.state != "violated" and on_time:
+            inst.state = "fulfilled"
+            if inst.item:
+                inst.item.cancelled = True
+            self._emit(
+                inst,
+                "obligation.fulfilled",
+                now,
+                f"{inst.spec.duty.debtor} {_verb(inst.spec)}: evidence {fact.id}",
+                facts=[fact.id],
+            )
+            return
+        for item in inst.pending:
+            item.cancelled = True
+        from runtime.reparation import settle_lateness
+
+        settle_lateness(self, inst, fact.time, now, [fact.id])
+
+    def _emit(self, inst: Instance, kind: str, now: datetime, summary: str, **extra: Any) -> Event:
+        return self.ctx.emit(
+            inst.spec.id, kind, now, summary, instance=inst.id, parties=inst.parties, **extra
+        )
+
+
+def _verb(spec: ir.Obligation) -> str:
+    duty = spec.duty
+    modality = "must not" if duty.modality == "must_not" else "must"
+    what = f" {duty.evidence.fact}" if duty.evidence else ""
+    return f"{modality} {duty.action}{what}"

@@ -1,0 +1,281 @@
+"""What follows a violation: the reparation chain and the escalation ladder.
+
+The chain runs in the order the clause declares: notices go out at once; a cure period gives
+the debtor a last chance, and only when it runs out do the powers after it arise; a power
+`if late more than D` arises when the obligation is still unperformed D after its deadline.
+Penalties and interest accrue per unit late and are charged when the debtor finally performs,
+or at close-out if it never does, each under the clause's caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from clausec import ir
+from runtime.amounts import Trace, units_late
+from runtime.evaluate import Duration, evaluate
+from runtime.money import Money
+
+if TYPE_CHECKING:
+    from runtime.obligations import Instance, ObligationKernel
+
+
+def start_chain(kernel: ObligationKernel, inst: Instance, now: datetime) -> None:
+    """Run the first steps of `inst`'s chain and schedule the rest."""
+    steps = inst.spec.reparation
+    cure = next((i for i, s in enumerate(steps) if s.kind == "cure"), None)
+    for index, step in enumerate(steps):
+        if step.kind == "notify":
+            kernel.ctx.emit(
+                inst.spec.id,
+                "notice",
+                now,
+                f"breach notice to "
+                f"{', '.join(step.roles)}: {inst.spec.duty.debtor} did not "
+                f"{inst.spec.duty.action} in time",
+                instance=inst.id,
+                parties={"to": step.roles},
+                causes=_cause(inst),
+            )
+        elif step.kind == "cure":
+            _schedule_cure(kernel, inst, step, now)
+        elif step.kind == "power" and (cure is None or index < cure):
+            grant_power(kernel, inst.spec, inst.id, step, now, _cause(inst))
+        elif step.kind == "late_power":
+            _schedule_late_power(kernel, inst, step)
+    schedule_levels(kernel, inst, inst.spec.escalation, now)
+
+
+def _cause(inst: Instance) -> list[str]:
+    return [inst.violated.id] if inst.violated else []
+
+
+def _after(kernel: ObligationKernel, start: datetime, period: object) -> datetime:
+    value = evaluate(period, kernel.ctx.scope())
+    assert isinstance(value, Duration)
+    return kernel.ctx.time.add(start, value.amount, value.unit)
+
+
+def _unless_performed(
+    inst: Instance, action: Callable[[datetime], None]
+) -> Callable[[datetime], None]:
+    def run(now: datetime) -> None:
+        if inst.performed is None and inst.state == "violated":
+            action(now)
+
+    return run
+
+
+def _schedule_cure(kernel: ObligationKernel, inst: Instance, step: ir.Step, now: datetime) -> None:
+    until = _after(kernel, now, step.within)
+    kernel.ctx.emit(
+        inst.spec.id,
+        "notice",
+        now,
+        f"cure period: {inst.spec.duty.debtor} may "
+        f"still remedy until {kernel.ctx.time.local(until):%Y-%m-%d %H:%M}",
+        instance=inst.id,
+        causes=_cause(inst),
+    )
+    later = inst.spec.reparation[inst.spec.reparation.index(step) + 1 :]
+
+    def expired(at: datetime) -> None:
+        kernel.ctx.emit(
+            inst.spec.id,
+            "notice",
+            at,
+            "cure period expired without remedy: the breach stands",
+            instance=inst.id,
+            causes=_cause(inst),
+        )
+        for power in (s for s in later if s.kind == "power"):
+            grant_power(kernel, inst.spec, inst.id, power, at, _cause(inst))
+
+    inst.pending.append(
+        kernel.ctx.agenda.schedule(until, _unless_performed(inst, expired), f"cure {inst.id}")
+    )
+
+
+def _schedule_late_power(kernel: ObligationKernel, inst: Instance, step: ir.Step) -> None:
+    assert inst.deadline is not None
+    when = _after(kernel, inst.deadline, step.threshold)
+    inst.pending.append(
+        kernel.ctx.agenda.schedule(
+            when,
+            _unless_performed(
+                inst, lambda at: grant_power(kernel, inst.spec, inst.id, step, at, _cause(inst))
+            ),
+            f"late power {inst.id}",
+        )
+    )
+
+
+def grant_power(
+    kernel: ObligationKernel,
+    spec: ir.Clause,
+    instance: str,
+    step: ir.Step,
+    now: datetime,
+    causes: list[str],
+) -> None:
+    ctx = kernel.ctx
+    expiry = _after(kernel, now, step.within) if step.within is not None else None
+    notice = evaluate(step.notice, ctx.scope()) if step.notice is not None else None
+    until = f" until {ctx.time.local(expiry):%Y-%m-%d}" if expiry else ""
+    with_notice = f", on {notice} notice" if notice else ""
+    event = ctx.emit(
+        spec.id,
+        "power.granted",
+        now,
+        f"{step.holder} may {step.action}{until}{with_notice}",
+        instance=f"{instance}:{step.action}",
+        parties={"holder": step.holder},
+        causes=causes,
+        values={"expires": expiry.isoformat() if expiry else "never"},
+    )
+    if expiry is not None:
+        ctx.agenda.schedule(
+            expiry,
+            lambda at: ctx.emit(
+                spec.id,
+                "power.expired",
+                at,
+                f"{step.holder}'s right to {step.action} lapsed unexercised",
+                instance=f"{instance}:{step.action}",
+                causes=[event.id],
+            ),
+            f"power expiry {spec.id}",
+        )
+
+
+def schedule_levels(
+    kernel: ObligationKernel,
+    inst: Instance | None,
+    levels: list[ir.Level],
+    now: datetime,
+    clause: ir.Clause | None = None,
+    causes: list[str] | None = None,
+) -> None:
+    """An escalation ladder: each level fires after its delay unless the duty was performed."""
+    spec: ir.Clause = clause or (inst.spec if inst else None)  # type: ignore[assignment]
+    for level in levels:
+        when = _after(kernel, now, level.after)
+
+        def fire(at: datetime, lv: ir.Level = level) -> None:
+            if inst is not None and (inst.performed is not None or inst.state != "violated"):
+                return
+            escalate(
+                kernel,
+                spec,
+                inst.id if inst else spec.id,
+                lv,
+                at,
+                causes or (_cause(inst) if inst else []),
+            )
+
+        item = kernel.ctx.agenda.schedule(when, fire, f"escalation {spec.id} {level.name}")
+        if inst is not None:
+            inst.pending.append(item)
+
+
+def escalate(
+    kernel: ObligationKernel,
+    spec: ir.Clause,
+    instance: str,
+    level: ir.Level,
+    now: datetime,
+    causes: list[str],
+) -> None:
+    roles = [r for action in level.actions for r in action.roles]
+    event = kernel.ctx.emit(
+        spec.id,
+        "escalation",
+        now,
+        f"escalated to level '{level.name}'" + (f": notify {', '.join(roles)}" if roles else ""),
+        instance=f"{instance}:{level.name}",
+        parties={"to": roles},
+        causes=causes,
+    )
+    for action in level.actions:
+        if action.kind == "require" and action.deliverable and action.party:
+            duty = ir.Duty(
+                debtor=action.party,
+                modality="must",
+                action="provide",
+                evidence=ir.Filter(fact=action.deliverable),
+                deadline=ir.Deadline(kind="within", expr=action.within),
+            )
+            derived = ir.Obligation(
+                id=f"{spec.id}.{action.deliverable}",
+                kind="obligation",
+                ref=spec.ref,
+                span=spec.span,
+                text=spec.text,
+                duty=duty,
+                owner=spec.owner,
+            )
+            if derived.id not in kernel.specs:
+                kernel.register(derived)
+                kernel.matcher.load([p for p in kernel.patterns if p.id.startswith(derived.id)])
+            kernel.create(derived, now, f"{derived.id}[{instance}]", anchor=now)
+    del event
+
+
+def settle_lateness(
+    kernel: ObligationKernel, inst: Instance, performed: datetime, now: datetime, facts: list[str]
+) -> None:
+    """Charge what a late duty owes for the time from its deadline to `performed`."""
+    ctx = kernel.ctx
+    if inst.deadline is None:
+        return
+    late_minutes = Decimal(int((performed - inst.deadline).total_seconds())) / 60
+    business = ctx.time.business_days_between(inst.deadline, performed)
+    verb = "performed" if performed <= ctx.time.end and inst.performed else "still unperformed"
+    ctx.emit(
+        inst.spec.id,
+        "notice",
+        now,
+        f"{inst.spec.duty.debtor} {verb} {_days(late_minutes)} days late",
+        instance=inst.id,
+        facts=facts,
+        causes=_cause(inst),
+        values={"deadline": inst.deadline.isoformat(), "performed": performed.isoformat()},
+    )
+    limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]
+    scope = ctx.scope(fields=inst.record or {})
+    for step in inst.spec.reparation:
+        if step.kind != "amount" or step.amount is None:
+            continue
+        trace = Trace()
+        per_unit = evaluate(step.amount.expr, scope)
+        if not isinstance(per_unit, Money):
+            continue
+        units = Decimal(1)
+        if step.amount.rate is not None:
+            units = units_late(step.amount.rate, Duration(late_minutes, "minute"), business, trace)
+        value = per_unit * units
+        trace.add("amount", per_unit=per_unit, units=units, total=value)
+        charged, record = ctx.charge(
+            inst.spec.id, step.amount.kind, value, limits, scope, performed, trace, instance=inst.id
+        )
+        event = ctx.emit(
+            inst.spec.id,
+            "penalty",
+            now,
+            f"{step.amount.kind} of {charged} for {_days(late_minutes)} days late",
+            instance=inst.id,
+            amount=charged,
+            facts=facts + inst.facts,
+            parties=inst.parties,
+            steps=trace.steps,
+            causes=_cause(inst),
+            values={"days late": _days(late_minutes)},
+        )
+        record.event = event.id
+
+
+def _days(minutes: Decimal) -> str:
+    return f"{(minutes / 1440).quantize(Decimal('0.01')).normalize():f}"

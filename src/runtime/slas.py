@@ -1,0 +1,349 @@
+"""Windows and SLAs: each metric window is assessed at its end plus grace, each SLA measuring
+it gets a verdict, and a breach earns the credits the SLA's tiers give, after its caps.
+
+A fact that arrives for a window already assessed re-assesses it: a `restatement` event gives
+the new verdict and the difference in money; the first assessment is never edited. After a
+credit, N compliant windows in a row earn it back when the SLA says so. A claim period turns a
+credit into a power that expires if not exercised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from clausec import ir
+from runtime.amounts import Trace, band_amount, tier_amount
+from runtime.context import Charge, Context
+from runtime.evaluate import Missing, evaluate, is_missing
+from runtime.facts import Fact
+from runtime.metrics import MetricReader, Reading, overlaps
+from runtime.money import Money
+from runtime.windows import Window, windows
+
+MetricListener = Callable[[ir.Metric, Window, datetime], None]
+
+
+@dataclass
+class Assessment:
+    sla: ir.Sla
+    window: Window
+    verdict: str
+    reading: Reading
+    credit: Money | None
+    event: str
+
+
+@dataclass
+class SlaState:
+    assessments: dict[str, Assessment] = field(default_factory=dict)
+    unearned: list[str] = field(default_factory=list)  # credited windows not yet earned back
+    compliant_run: int = 0
+
+
+def metric_facts(metric: ir.Metric) -> set[str]:
+    """The fact types a metric reads: late facts of these types restate its windows."""
+    kinds: set[str] = {e.fact for e in metric.exclusions}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            if node and node[0] == "agg" and isinstance(node[2], dict) and node[2].get("fact"):
+                kinds.add(node[2]["fact"])
+            for child in node:
+                visit(child)
+        elif isinstance(node, dict):
+            for child in node.values():
+                visit(child)
+
+    visit(metric.expr)
+    return kinds
+
+
+class WindowKernel:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.metrics = {m.id: m for m in ctx.bundle.metrics}
+        self.readings: dict[tuple[str, str], Reading] = {}
+        self.closed: dict[str, list[Window]] = {m: [] for m in self.metrics}
+        self.state = {s.id: SlaState() for s in ctx.bundle.slas}
+        self.listeners: list[MetricListener] = []
+        self.schemas = {f.name: f for f in ctx.bundle.facts}
+        for metric in ctx.bundle.metrics:
+            grace = evaluate(metric.grace, ctx.scope()) if metric.grace else None
+            for window in windows(metric.window, ctx.time):
+                close = ctx.time.add(window.end, grace.amount, grace.unit) if grace else window.end
+                ctx.agenda.schedule(
+                    close, self._closer(metric, window), f"assess {metric.id} {window.id}"
+                )
+
+    def _closer(self, metric: ir.Metric, window: Window) -> Callable[[datetime], None]:
+        return lambda now: self.assess(metric, window, now)
+
+    def read(self, metric: ir.Metric, window: Window) -> Reading:
+        reader = MetricReader(metric, self.ctx.facts, self.schemas, self.ctx.currency)
+        reading = reader.read(self.ctx.scope(window=(window.start, window.end)))
+        if is_missing(reading.value) and metric.missing == "zero":
+            reading.value = Decimal(0)
+        return reading
+
+    def assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
+        reading = self.read(metric, window)
+        self.readings[(metric.id, window.id)] = reading
+        self.closed[metric.id].append(window)
+        for sla in self.ctx.bundle.slas:
+            if sla_metric(sla) == metric.id:
+                self._assess_sla(sla, window, reading, now)
+        for listener in self.listeners:
+            listener(metric, window, now)
+
+    def metric_values(self, window_id: str) -> dict[str, Any]:
+        return {m: r.value for (m, w), r in self.readings.items() if w == window_id}
+
+    # ------------------------------------------------------------ SLA verdicts and credits
+
+    def _verdict(self, sla: ir.Sla, window: Window) -> tuple[str, Any]:
+        scope = self.ctx.scope(
+            metrics=self.metric_values(window.id), window=(window.start, window.end)
+        )
+        met = evaluate(sla.target, scope) if sla.target is not None else True
+        if is_missing(met):
+            policy = self.metrics[sla_metric(sla) or ""].missing if sla_metric(sla) else ""
+            if policy in ("compliant", "breach"):
+                return ("met" if policy == "compliant" else "breached"), met
+            return "undetermined", met
+        return ("met" if met else "breached"), met
+
+    def _assess_sla(self, sla: ir.Sla, window: Window, reading: Reading, now: datetime) -> None:
+        verdict, detail = self._verdict(sla, window)
+        needs = list(detail.needs) if isinstance(detail, Missing) else []
+        summary = f"{sla.id} {verdict} for {window.id}: {sla_metric(sla)} = {_show(reading.value)}"
+        if needs:
+            summary += f"; missing: {', '.join(needs)}"
+        event = self.ctx.emit(
+            sla.id,
+            "assessment",
+            now,
+            summary,
+            instance=window.id,
+            verdict=verdict,
+            parties={"owner": sla.owner, "inform": sla.inform},
+            facts=reading.fact_ids,
+            values={
+                "metric": _show(reading.value),
+                "window": f"{window.start} .. {window.end}",
+                "excluded": ", ".join(reading.excluded) or "none",
+            },
+        )
+        credit = (
+            self._credit(sla, window, reading, now, event.id) if verdict == "breached" else None
+        )
+        self.state[sla.id].assessments[window.id] = Assessment(
+            sla, window, verdict, reading, credit, event.id
+        )
+        self._earn_back(sla, window, verdict, now)
+
+    def _credit_value(self, sla: ir.Sla, window: Window, trace: Trace) -> Money | None:
+        scope = self.ctx.scope(
+            metrics=self.metric_values(window.id), window=(window.start, window.end)
+        )
+        total: Money | None = None
+        for amount in sla.amounts:
+            value: Any
+            if amount.tiers:
+                value = tier_amount(amount, scope, trace)
+            elif amount.bands:
+                value = band_amount(amount, scope, trace)
+            else:
+                value = evaluate(amount.expr, scope)
+            if isinstance(value, Money):
+                total = value if total is None else total + value
+        return total
+
+    def _credit(
+        self, sla: ir.Sla, window: Window, reading: Reading, now: datetime, cause: str
+    ) -> Money | None:
+        trace = Trace()
+        value = self._credit_value(sla, window, trace)
+        if value is None or value.amount <= 0:
+            return None
+        scope = self.ctx.scope(window=(window.start, window.end))
+        charged, record = self.ctx.charge(
+            sla.id, "credit", value, sla.limits, scope, window.end, trace, window=window.id
+        )
+        event = self.ctx.emit(
+            sla.id,
+            "credit",
+            now,
+            f"service credit of {charged} for {window.id}",
+            instance=window.id,
+            amount=charged,
+            facts=reading.fact_ids,
+            parties={"owner": sla.owner, "inform": sla.inform},
+            values={"metric": _show(reading.value), "before limits": value},
+            steps=trace.steps,
+            causes=[cause],
+        )
+        record.event = event.id
+        self.state[sla.id].unearned.append(window.id)
+        if sla.claim_within is not None:
+            self._claim_right(sla, window, charged, event.id, now)
+        return charged
+
+    def _claim_right(
+        self, sla: ir.Sla, window: Window, amount: Money, cause: str, now: datetime
+    ) -> None:
+        period = evaluate(sla.claim_within, self.ctx.scope())
+        expiry = self.ctx.time.add(window.end, period.amount, period.unit)
+        self.ctx.emit(
+            sla.id,
+            "power.granted",
+            now,
+            f"the customer may claim the {amount} credit for {window.id} until "
+            f"{self.ctx.time.local(expiry).date()}",
+            instance=window.id,
+            causes=[cause],
+            values={"expires": expiry.isoformat()},
+        )
+        self.ctx.agenda.schedule(
+            expiry,
+            lambda now: self.ctx.emit(
+                sla.id,
+                "power.expired",
+                now,
+                f"the right to claim the {amount} credit for "
+                f"{window.id} lapsed: unclaimed credit is value lost",
+                instance=window.id,
+                causes=[cause],
+            ),
+            f"claim expiry {sla.id} {window.id}",
+        )
+
+    def _earn_back(self, sla: ir.Sla, window: Window, verdict: str, now: datetime) -> None:
+        state = self.state[sla.id]
+        if sla.earn_back_after is None:
+            return
+        state.compliant_run = state.compliant_run + 1 if verdict == "met" else 0
+        if state.compliant_run < sla.earn_back_after or not state.unearned:
+            return
+        credited = state.unearned.pop(0)
+        amount = state.assessments[credited].credit or Money.zero(self.ctx.currency)
+        state.compliant_run = 0
+        trace = Trace()
+        trace.add("earn back", credited_window=credited, compliant_windows=sla.earn_back_after)
+        self.ctx.charges.append(Charge(sla.id, "credit", -amount, now, "", window=credited))
+        self.ctx.emit(
+            sla.id,
+            "credit",
+            now,
+            f"{amount} credit for {credited} earned back after "
+            f"{sla.earn_back_after} compliant windows",
+            instance=f"earn-back:{credited}",
+            amount=-amount,
+            steps=trace.steps,
+        )
+
+    # ------------------------------------------------------------ late facts
+
+    def late_fact(self, fact: Fact, now: datetime) -> None:
+        """Re-assess every assessed window this fact falls in, and restate what changed."""
+        for metric in self.metrics.values():
+            if fact.type not in metric_facts(metric):
+                continue
+            for window in self.closed[metric.id]:
+                if overlaps(fact, window.start, window.end):
+                    self._restate(metric, window, fact, now)
+
+    def _restate(self, metric: ir.Metric, window: Window, fact: Fact, now: datetime) -> None:
+        reading = self.read(metric, window)
+        self.readings[(metric.id, window.id)] = reading
+        for sla in self.ctx.bundle.slas:
+            old = self.state[sla.id].assessments.get(window.id)
+            if sla_metric(sla) != metric.id or old is None:
+                continue
+            verdict, _ = self._verdict(sla, window)
+            trace = Trace()
+            value = self._credit_value(sla, window, trace) if verdict == "breached" else None
+            if verdict == old.verdict and value == old.credit:
+                continue
+            self._emit_restatement(sla, old, verdict, reading, value, trace, fact, now)
+
+    def _emit_restatement(
+        self,
+        sla: ir.Sla,
+        old: Assessment,
+        verdict: str,
+        reading: Reading,
+        value: Money | None,
+        trace: Trace,
+        fact: Fact,
+        now: datetime,
+    ) -> None:
+        zero = Money.zero(self.ctx.currency)
+        new_amount = zero
+        if value is not None:
+            scope = self.ctx.scope(window=(old.window.start, old.window.end))
+            # The new amount is capped as if it had been charged in the first place.
+            self.ctx.charges[:] = [
+                c
+                for c in self.ctx.charges
+                if not (c.clause == sla.id and c.window == old.window.id)
+            ]
+            new_amount, _ = self.ctx.charge(
+                sla.id,
+                "credit",
+                value,
+                sla.limits,
+                scope,
+                old.window.end,
+                trace,
+                window=old.window.id,
+            )
+        delta = new_amount - (old.credit or zero)
+        self.ctx.emit(
+            sla.id,
+            "restatement",
+            now,
+            f"{sla.id} for {old.window.id} restated after late fact {fact.id}: {old.verdict} -> "
+            f"{verdict}, credit {old.credit or zero} -> {new_amount} (change {delta})",
+            instance=old.window.id,
+            amount=delta,
+            verdict=verdict,
+            facts=[fact.id],
+            values={"metric": _show(reading.value), "previous": old.event},
+            steps=trace.steps,
+            causes=[old.event],
+        )
+        self.state[sla.id].assessments[old.window.id] = Assessment(
+            sla, old.window, verdict, reading, new_amount if value else None, old.event
+        )
+
+
+def sla_metric(sla: ir.Sla) -> str | None:
+    if sla.metric:
+        return sla.metric
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            if len(node) == 2 and node[0] == "metric":
+                found.append(node[1])
+            for child in node:
+                visit(child)
+
+    visit(sla.target)
+    return found[0] if found else None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return (
+            f"{(value * 100).quantize(Decimal('0.001')).normalize():f}%"
+            if abs(value) <= 1
+            else f"{value.normalize():f}"
+        )
+    if isinstance(value, Missing):
+        return "undetermined"
+    return str(value)

@@ -1,0 +1,214 @@
+"""Triggers, incentives and stand-alone escalation ladders: clauses that react to events.
+
+A counting trigger fires when the N-th matching event falls within its rolling period; an
+N-of-M trigger when N of the last M assessments were breaches; a condition trigger when a
+window of the metrics it reads meets it. Firing gives notices, powers with their time limits
+and new duties. Incentives pay when the event they wait for comes before its date, or when a
+window meets their condition.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from clausec import ir
+from runtime.amounts import Trace, band_amount, tier_amount
+from runtime.evaluate import evaluate, is_missing
+from runtime.events import Event
+from runtime.money import Money
+from runtime.obligations import ObligationKernel
+from runtime.occurrences import matches
+from runtime.reparation import grant_power, schedule_levels
+from runtime.slas import WindowKernel
+from runtime.windows import Window
+
+
+class TriggerKernel:
+    def __init__(self, obligations: ObligationKernel, windows: WindowKernel) -> None:
+        self.ob = obligations
+        self.ctx = obligations.ctx
+        self.windows = windows
+        self.seen: dict[str, list[tuple[datetime, str]]] = {}
+        self.ctx.listeners.append(self.on_event)
+        windows.listeners.append(self.on_window)
+
+    # ------------------------------------------------------------ events
+
+    def on_event(self, event: Event, now: datetime) -> None:
+        for trigger in self.ctx.bundle.triggers:
+            condition = trigger.condition
+            if condition.event and matches(condition.event, event):
+                self._count(trigger, event, now)
+            elif (
+                condition.kind == "n_of_m"
+                and event.kind == "assessment"
+                and condition.event
+                and event.clause == condition.event.clause
+            ):
+                self._n_of_m(trigger, event, now)
+        for incentive in self.ctx.bundle.incentives:
+            condition = incentive.condition
+            if condition.kind == "event" and condition.event and matches(condition.event, event):
+                before = evaluate(condition.expr, self.ctx.scope()) if condition.expr else None
+                if before is None or _earlier(now, before, self.ctx):
+                    self.pay(incentive, event.instance or incentive.id, now, [event.id])
+        for escalation in self.ctx.bundle.escalations:
+            if matches(escalation.on, event):
+                schedule_levels(self.ob, None, escalation.levels, now, escalation, [event.id])
+        for spec in self.ctx.bundle.obligations:
+            if spec.starts_when and matches(spec.starts_when, event):
+                instance = f"{spec.id}[{event.instance}]" if event.instance else spec.id
+                if instance not in self.ob.instances:
+                    self.ob.create(spec, now, instance, anchor=now)
+
+    def _count(self, trigger: ir.Trigger, event: Event, now: datetime) -> None:
+        condition = trigger.condition
+        if condition.kind != "count" or condition.within is None or condition.count is None:
+            return
+        period = evaluate(condition.within, self.ctx.scope())
+        since = self.ctx.time.add(now, -period.amount, period.unit)
+        history = [(t, e) for t, e in self.seen.get(trigger.id, []) if t > since]
+        history.append((now, event.id))
+        self.seen[trigger.id] = history
+        if len(history) == condition.count:
+            self.fire(
+                trigger,
+                now,
+                [e for _, e in history],
+                f"{condition.count} times {condition.event.event if condition.event else ''}"
+                f" within {period}",
+            )
+
+    def _n_of_m(self, trigger: ir.Trigger, event: Event, now: datetime) -> None:
+        condition = trigger.condition
+        history = self.seen.setdefault(trigger.id, [])
+        history.append((now, f"{event.verdict}:{event.id}"))
+        recent = history[-(condition.of or 0) :]
+        breaches = [e.split(":", 1)[1] for _, e in recent if e.startswith("breached:")]
+        if event.verdict == "breached" and len(breaches) == condition.count:
+            self.fire(
+                trigger,
+                now,
+                breaches,
+                f"{condition.count} breaches in the last {condition.of} windows",
+            )
+
+    # ------------------------------------------------------------ windows
+
+    def on_window(self, metric: ir.Metric, window: Window, now: datetime) -> None:
+        values = self.windows.metric_values(window.id)
+        scope = self.ctx.scope(metrics=values, window=(window.start, window.end))
+        for trigger in self.ctx.bundle.triggers:
+            if trigger.condition.kind == "expr" and _reads(trigger.condition.expr, metric.id):
+                verdict = evaluate(trigger.condition.expr, scope)
+                if not is_missing(verdict) and verdict:
+                    self.fire(trigger, now, [], f"condition met for {window.id}", window.id)
+        for incentive in self.ctx.bundle.incentives:
+            condition = incentive.condition
+            if condition.kind == "metric" and _reads(condition.expr, metric.id):
+                verdict = evaluate(condition.expr, scope)
+                if not is_missing(verdict) and verdict:
+                    self.pay(incentive, window.id, now, [], scope_window=window)
+
+    # ------------------------------------------------------------ consequences
+
+    def fire(
+        self,
+        trigger: ir.Trigger,
+        now: datetime,
+        causes: list[str],
+        why: str,
+        instance: str | None = None,
+    ) -> None:
+        event = self.ctx.emit(
+            trigger.id,
+            "trigger",
+            now,
+            f"{trigger.id} fired: {why}",
+            instance=instance,
+            causes=causes,
+        )
+        if trigger.notify:
+            self.ctx.emit(
+                trigger.id,
+                "notice",
+                now,
+                f"notice to {', '.join(trigger.notify)}: {trigger.id} fired ({why})",
+                instance=instance,
+                parties={"to": trigger.notify},
+                causes=[event.id],
+            )
+        for power in trigger.powers:
+            grant_power(self.ob, trigger, instance or trigger.id, power, now, [event.id])
+        for number, duty in enumerate(trigger.duties):
+            spec = ir.Obligation(
+                id=f"{trigger.id}.{duty.action}",
+                kind="obligation",
+                ref=trigger.ref,
+                span=trigger.span,
+                text=trigger.text,
+                duty=duty,
+                owner=trigger.owner,
+            )
+            if spec.id not in self.ob.specs:
+                self.ob.register(spec)
+            suffix = f"[{instance or number}:{len(self.ob.instances)}]"
+            self.ob.create(spec, now, spec.id + suffix, anchor=now)
+
+    def pay(
+        self,
+        incentive: ir.Incentive,
+        instance: str,
+        now: datetime,
+        causes: list[str],
+        scope_window: Window | None = None,
+    ) -> None:
+        window = (scope_window.start, scope_window.end) if scope_window else None
+        metrics = self.windows.metric_values(scope_window.id) if scope_window else {}
+        scope = self.ctx.scope(window=window, metrics=metrics)
+        trace = Trace()
+        total = Money.zero(self.ctx.currency)
+        for amount in incentive.amounts:
+            value: Any = (
+                tier_amount(amount, scope, trace)
+                if amount.tiers
+                else band_amount(amount, scope, trace)
+                if amount.bands
+                else evaluate(amount.expr, scope)
+            )
+            if isinstance(value, Money):
+                total = total + value
+        if total.amount <= 0:
+            return
+        charged, record = self.ctx.charge(
+            incentive.id, "incentive", total, incentive.limits, scope, now, trace, window=instance
+        )
+        event = self.ctx.emit(
+            incentive.id,
+            "incentive",
+            now,
+            f"incentive of {charged} earned",
+            instance=instance,
+            amount=charged,
+            steps=trace.steps,
+            causes=causes,
+            parties={"owner": incentive.owner},
+        )
+        record.event = event.id
+
+
+def _earlier(now: datetime, before: Any, ctx: Any) -> bool:
+    if isinstance(before, datetime):
+        return now < before
+    if isinstance(before, date):
+        return bool(now < ctx.time.midnight(before))
+    return False
+
+
+def _reads(node: Any, metric: str) -> bool:
+    if isinstance(node, list):
+        if len(node) == 2 and node[0] == "metric" and node[1] == metric:
+            return True
+        return any(_reads(child, metric) for child in node)
+    return False
