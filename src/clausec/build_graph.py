@@ -90,6 +90,8 @@ def _references(member: n.Member, symbols: Symbols) -> Iterable[tuple[str, Span]
             yield node_id("fact", node.fact), node.span
         elif isinstance(node, n.Recurrence | n.MetricOption) and node.fact:
             yield node_id("fact", node.fact), node.span
+        elif isinstance(node, n.LevelAction) and node.deliverable:
+            yield node_id("fact", node.deliverable), node.span
         elif isinstance(node, n.ObligationStmt) and node.kind == "suspend" and node.name:
             yield node_id("fact", node.name), node.span
         elif isinstance(node, n.MetricDecl) and node.window.fact:

@@ -28,7 +28,7 @@ RETE_MAX_CONDITIONS = 128
 
 
 def check_semantics(
-    contract: n.ContractDecl, symbols: Symbols, types: TypeTable
+    contract: n.ContractDecl, symbols: Symbols, types: TypeTable, report_unused: bool = True
 ) -> list[Diagnostic]:
     out = list(_check_header(contract, symbols))
     for member in contract.members:
@@ -42,7 +42,8 @@ def check_semantics(
             out.extend(_check_amounts(walk(member), None, symbols))
         elif isinstance(member, n.TriggerDecl | n.PlanDecl | n.CloseoutDecl):
             out.extend(_check_duties(member))
-    out.extend(_check_unused(contract, symbols))
+    if report_unused:
+        out.extend(_check_unused(contract, symbols))
     return out
 
 
@@ -171,7 +172,7 @@ def _check_amounts(
 def _check_obligation(obligation: n.ObligationDecl) -> Iterable[Diagnostic]:
     duties = [s for s in obligation.stmts if isinstance(s, n.Duty)]
     deadlines = [s for s in obligation.stmts if isinstance(s, n.Deadline)]
-    deadlines += [d.deadline for d in duties if d.deadline is not None]
+    deadlines += [d.deadline for d in duties[:1] if d.deadline is not None]
     ongoing = any(isinstance(s, n.ObligationStmt) and s.kind == "ongoing" for s in obligation.stmts)
     if not duties:
         yield Diagnostic(
@@ -272,3 +273,5 @@ def _facts_named(node: object) -> Iterable[str]:
         yield node.name
     if isinstance(node, n.Window) and node.fact:
         yield node.fact
+    if isinstance(node, n.LevelAction) and node.deliverable:
+        yield node.deliverable

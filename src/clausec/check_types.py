@@ -9,6 +9,7 @@ the expression errors of `infer_types`. Statements are checked in the context th
 
 from __future__ import annotations
 
+import difflib
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,6 +60,36 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def _calendar_help(value: str) -> str:
+    """Country names and ISO alpha-3 codes map to the two-letter code; spelling guesses over
+    two-letter codes would suggest unrelated countries, so there are none."""
+    try:
+        country = pycountry.countries.lookup(value)
+    except LookupError:
+        country = None
+    if country is not None and country.alpha_2 in _calendars():
+        return f"use the two-letter code {country.alpha_2} ({country.name})"
+    return "use a two-letter ISO 3166 country code such as DE, GB, US or FR"
+
+
+def _zone_help(value: str) -> str:
+    """Suggest a zone only when its place name is a near miss (Europe/Berln); otherwise the
+    spelling guesses name unrelated cities."""
+    region, _, place = value.rpartition("/")
+    best, score = None, 0.0
+    for zone in _zones():
+        if zone.rpartition("/")[0] == region:
+            ratio = difflib.SequenceMatcher(None, place, zone.rpartition("/")[2]).ratio()
+            if ratio > score:
+                best, score = zone, ratio
+    if best is not None and score >= 0.8:
+        return f"did you mean '{best}'?"
+    return (
+        "use an IANA time zone name such as Europe/Berlin; a city without a zone of its "
+        "own uses its country's"
+    )
+
+
 def check_header(symbols: Symbols) -> list[Diagnostic]:
     """Currency, calendar and time zone must be ones the runtime knows."""
     out: list[Diagnostic] = []
@@ -80,8 +111,7 @@ def check_header(symbols: Symbols) -> list[Diagnostic]:
                     "CC213",
                     f"unknown holiday calendar '{value}'",
                     stmt.span,
-                    help=did_you_mean(value, _calendars())
-                    or "use an ISO country code such as DE, GB, US or FR",
+                    help=_calendar_help(value),
                 )
             )
         elif key == "timezone" and value not in _zones():
@@ -90,7 +120,7 @@ def check_header(symbols: Symbols) -> list[Diagnostic]:
                     "CC214",
                     f"unknown time zone '{value}'",
                     stmt.span,
-                    help=did_you_mean(value, _zones()) or "use an IANA name such as Europe/Berlin",
+                    help=_zone_help(value),
                 )
             )
     return out

@@ -110,10 +110,12 @@ def _analyse(result: Compilation, contract: n.ContractDecl) -> Compilation:
     # 4. Types, units and currencies: semantics checks compare amounts and need them typed.
     types, diagnostics = check_types(contract, symbols)
     result.types = types
-    result.add(diagnostics)
+    well_typed = result.add(diagnostics)
     # 5. Static checks: tiers, caps, deadlines, unused declarations. They read only resolved
     # declarations and constants, so they run even after a type error: one check shows both.
-    if not result.add(check_semantics(contract, symbols, types)):
+    # Unused-declaration warnings wait for a well-typed contract: after a misspelt name they
+    # would tell the author to delete the declaration they meant to use.
+    if not result.add(check_semantics(contract, symbols, types, report_unused=well_typed)):
         return result
     # 6. The dependency graph: cycles are errors, and its order is the IR's evaluation order.
     graph, diagnostics = build_graph(contract, symbols)
@@ -172,12 +174,17 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
         return
     base_version = base.symbols.header["version"].values[0] if base.symbols else None
     if base_version != version:
+        line = next(s for s in amendment.stmts if s.kind == "amends")
         result.add(
             [
                 Diagnostic(
                     "CC318",
                     f"this amends version {version}, but {base_path} is version {base_version}",
-                    amendment.span,
+                    line.span,
+                    help=f'amend the version in force: amends "{wanted}" version '
+                    f"{base_version}, and number this amendment's result version {base_version + 1}"
+                    if isinstance(base_version, int)
+                    else None,
                 )
             ]
         )

@@ -110,7 +110,7 @@ def render(diagnostic: Diagnostic, sources: Mapping[str, str]) -> str:
     lines = [f"{s}: {diagnostic.level}[{diagnostic.code}]: {diagnostic.message}"]
     text = sources.get(s.path)
     if text is not None and s.line > 0:
-        source_lines = text.splitlines()
+        source_lines = text.split("\n")
         if s.line <= len(source_lines):
             src = source_lines[s.line - 1]
             gutter = " " * len(str(s.line))

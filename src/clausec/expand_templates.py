@@ -64,35 +64,50 @@ def _relative_to_cwd(path: Path) -> Path:
 
 
 def load_imports(source: n.SourceFile, load: Loader) -> Imports:
-    """Load the imports of `source` transitively; each file once, cycles tolerated."""
+    """Load the imports of `source` transitively; each file once, cycles tolerated. A file
+    imported `as lib` also registers its templates as `lib.<template>`."""
     result = Imports()
     pending = [(source, Path(source.path))]
+    queued = {source.path}
     while pending:
         current, path = pending.pop()
         for item in current.items:
             if isinstance(item, n.TemplateDecl):
                 result.templates.setdefault(item.name, item)
-            if not isinstance(item, n.ImportDecl):
-                continue
-            found = find_import(item.path, path)
-            if found is None:
-                result.diagnostics.append(
-                    Diagnostic(
-                        "CC210",
-                        f"cannot find import '{item.path}'",
-                        item.span,
-                        help=f"imports are looked up beside {path.name} and in {stdlib_dir()}",
-                    )
-                )
-                continue
-            if str(found) in result.files:
-                continue
-            loaded, diagnostics = load(found)
-            result.diagnostics.extend(diagnostics)
-            if loaded is not None:
-                result.files[str(found)] = loaded
-                pending.append((loaded, found))
+            elif isinstance(item, n.ImportDecl):
+                loaded = _load_one(item, path, load, result)
+                if loaded is not None and item.alias:
+                    for template in loaded.items:
+                        if isinstance(template, n.TemplateDecl):
+                            result.templates[f"{item.alias}.{template.name}"] = template
+                if loaded is not None and loaded.path not in queued:
+                    queued.add(loaded.path)
+                    pending.append((loaded, Path(loaded.path)))
     return result
+
+
+def _load_one(
+    item: n.ImportDecl, importer: Path, load: Loader, result: Imports
+) -> n.SourceFile | None:
+    found = find_import(item.path, importer)
+    if found is None:
+        result.diagnostics.append(
+            Diagnostic(
+                "CC210",
+                f"cannot find import '{item.path}'",
+                item.span,
+                help=f"imports are looked up beside {importer.name} and in the standard library "
+                "(stdlib/); `clausec check stdlib` lists what it holds",
+            )
+        )
+        return None
+    if str(found) in result.files:
+        return result.files[str(found)]
+    loaded, diagnostics = load(found)
+    result.diagnostics.extend(diagnostics)
+    if loaded is not None:
+        result.files[str(found)] = loaded
+    return loaded
 
 
 def expand_contract(

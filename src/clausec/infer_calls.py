@@ -139,7 +139,8 @@ def _filter(typer: ExprTyper, arg: n.Arg, fact: str, env: Env) -> None:
 def _require_interval(typer: ExprTyper, fact: str, env: Env, arg: n.Arg) -> None:
     fields = env.facts.get(fact, {})
     for name in ("start", "end"):
-        if fields.get(name, UNKNOWN).kind not in ("datetime", "unknown"):
+        found = fields.get(name)
+        if found is None or found.kind not in ("datetime", "unknown"):
             typer.error(
                 "CC206",
                 f"minutes() needs fact '{fact}' to have a datetime field '{name}'",

@@ -298,8 +298,8 @@ def comparable(left: Type, right: Type, op: str) -> bool:
         return True
     if left.kind != right.kind:
         return False
-    if left.kind == "money":
-        return left.currency == right.currency
+    if left.kind == "money":  # no currency yet (a header without one) matches any
+        return None in (left.currency, right.currency) or left.currency == right.currency
     if left.kind in ("bool", "text", "enum"):
         return op in ("==", "!=")
     return True

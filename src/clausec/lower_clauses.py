@@ -26,7 +26,7 @@ class ClauseLowerer:
         self.types = types
 
     def text(self, span: Span) -> str:
-        lines = self.sources.get(span.path, "").splitlines()[span.line - 1 : span.end_line]
+        lines = self.sources.get(span.path, "").split("\n")[span.line - 1 : span.end_line]
         return "\n".join(lines).strip()
 
     def common(self, decl: Any, kind: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, Unexpec
 from lark.exceptions import UnexpectedToken
 
 from clausec.diagnostics import Diagnostic, Span
+from clausec.parse_recovery import try_insertion
 from clausec.resources import grammar_path
 
 MAX_PARSE_ERRORS = 20
@@ -64,6 +65,11 @@ def parser() -> Lark:
 
 
 @cache
+def _patterns() -> dict[str, tuple[str, str]]:
+    return {t.name: (t.pattern.type, t.pattern.value) for t in parser().terminals}
+
+
+@cache
 def _terminal_text() -> dict[str, str]:
     words = dict(TERMINAL_WORDS)
     for terminal in parser().terminals:
@@ -108,7 +114,7 @@ def _error_diagnostic(error: UnexpectedInput, path: str, text: str) -> Diagnosti
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
         span = Span(path, line, col, line, col + 1)
-        expected = describe_expected(set(error.expected))
+        expected = describe_expected(set(getattr(error, "accepts", None) or error.expected))
         return Diagnostic(
             "CC103",
             "the file ends too early",
@@ -137,19 +143,26 @@ def parse_source(text: str, path: str) -> tuple[Tree[Token] | None, list[Diagnos
     stuck_in: list[tuple[int, ...]] = []
 
     def on_error(error: UnexpectedInput) -> bool:
-        # Recovery skips the offending token. While the parser stays in the state it was in
-        # at the last error it is still skipping, and what it meets then is no new mistake.
+        # See parse_recovery: insert a missing token when that works, else skip the token; a
+        # parser still stuck where it was, or at the end after an error, reports nothing new.
         state = _parser_state(error)
-        if error.line not in reported_lines and (state is None or state not in stuck_in):
+        at_end = isinstance(error, UnexpectedEOF) or (
+            isinstance(error, UnexpectedToken) and error.token.type == "$END"
+        )
+        fresh = state is None or state not in stuck_in
+        if error.line not in reported_lines and fresh and not (at_end and errors):
             reported_lines.add(error.line)
             errors.append(_error_diagnostic(error, path, text))
-        stuck_in[:] = [state] if state is not None else []
-        return len(errors) < MAX_PARSE_ERRORS and not isinstance(error, UnexpectedEOF)
+        if try_insertion(error, _patterns()):
+            stuck_in.clear()
+        else:
+            stuck_in[:] = [state] if state is not None else []
+        return len(errors) < MAX_PARSE_ERRORS and not at_end
 
     try:
         tree = parser().parse(text, on_error=on_error)
     except UnexpectedInput as error:
-        if error.line not in reported_lines:
+        if error.line not in reported_lines and not errors:
             errors.append(_error_diagnostic(error, path, text))
         return None, errors
     return (None if errors else tree), errors

@@ -188,6 +188,8 @@ def _fact_names(node: object) -> Iterable[tuple[str, Span]]:
         yield node.fact, node.span
     elif isinstance(node, n.ObligationStmt) and node.kind == "suspend" and node.name:
         yield node.name, node.span
+    elif isinstance(node, n.LevelAction) and node.deliverable:
+        yield node.deliverable, node.span
     elif isinstance(node, n.MetricDecl) and node.window.fact:
         yield node.window.fact, node.span
 
