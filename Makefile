@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXAMPLE := examples/managed_hosting/contract.clause
+FLAGSHIP := examples/managed_hosting
+CONTRACT := $(FLAGSHIP)/contract.clause
+FACTS := $(FLAGSHIP)/facts.jsonl
+UNTIL := 2026-07-10
 
 .PHONY: demo test lint typecheck clean
 
@@ -13,10 +16,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The flagship contract over six months of facts: what is owed, which rights lapsed, and why.
 demo: $(STAMP)
+	@echo "== clausec check: every example and stdlib template"
 	$(BIN)/clausec check examples stdlib
-	$(BIN)/clausec compile $(EXAMPLE) -o build/managed_hosting.bundle.json
-	$(BIN)/clausec graph $(EXAMPLE) --format dot
+	@echo "== clausec compile: the flagship's IR bundle"
+	$(BIN)/clausec compile $(CONTRACT) -o build/managed_hosting.bundle.json
+	@echo "== clausec run: credits, penalties, escalations, triggers and powers"
+	$(BIN)/clausec run $(CONTRACT) --facts $(FACTS) --until $(UNTIL) \
+	  --kind penalty --kind credit --kind trigger --kind escalation --kind notice \
+	  --kind power.granted --kind power.expired --kind obligation.violated
+	@echo "== clausec report: the position on $(UNTIL)"
+	$(BIN)/clausec report $(CONTRACT) --facts $(FACTS) --until $(UNTIL)
+	@echo "== clausec explain: one credit and one penalty"
+	$(BIN)/clausec explain $(CONTRACT) --facts $(FACTS) --until $(UNTIL) \
+	  credit:uptime:2026-03 penalty:deliver_servers
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -107,6 +107,18 @@ UNTIL = click.option(
 )
 
 
+def _selects(wanted: str, event_id: str, event: Event) -> bool:
+    """An event id or its prefix, or KIND:CLAUSE[:INSTANCE], like credit:uptime:2026-03."""
+    if ":" not in wanted:
+        return event_id.startswith(wanted)
+    kind, clause, *instance = wanted.split(":", 2)
+    return (
+        event.kind == kind
+        and event.clause == clause
+        and (not instance or event.instance == instance[0])
+    )
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     from datetime import UTC
 
@@ -156,7 +168,8 @@ def explain(
     engine: str,
     fmt: str,
 ) -> None:
-    """Explain events (by id or id prefix): the clause, the facts and the figures behind them."""
+    """Explain events, named by id (or a prefix) or as KIND:CLAUSE[:INSTANCE]: the clause, the
+    facts and the figures behind each."""
     from clausec.cli import UsageError
     from clausec.explain_text import render_explanation
 
@@ -164,7 +177,7 @@ def explain(
     by_id = {e.id: e for e in runner.events()}
     chosen: list[Event] = []
     for wanted in event_ids:
-        found = [e for i, e in by_id.items() if i.startswith(wanted)]
+        found = [e for i, e in by_id.items() if _selects(wanted, i, e)]
         if len(found) != 1:
             raise UsageError(f"{'no' if not found else 'more than one'} event matches '{wanted}'")
         chosen.append(found[0])

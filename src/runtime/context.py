@@ -80,6 +80,14 @@ class Context:
                 values[param.name] = evaluate(param.value, Scope(self.time, values))
         return values
 
+    def counterparty(self, role_or_party: str | None) -> str:
+        """The other side of a two-party contract from a role's or party's point of view: the
+        one a credit is owed to when the owner's side misses an SLA."""
+        roles = {r.name: r.party for r in self.bundle.roles}
+        party = roles.get(role_or_party or "", role_or_party)
+        others = [p.name for p in self.bundle.parties if p.name != party]
+        return others[0] if len(others) == 1 else "customer"
+
     def scope(self, **changes: Any) -> Scope:
         return Scope(self.time, self.params).child(**changes)
 

@@ -74,6 +74,10 @@ class Money:
         return self.amount >= other.amount
 
     def __str__(self) -> str:
+        """At least two decimals (0 EUR prints as 0.00 EUR), more only when the amount has them."""
+        exponent = self.amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent > -2:
+            return f"{self.amount.quantize(Decimal('0.01'))} {self.currency}"
         return f"{self.amount} {self.currency}"
 
     @staticmethod

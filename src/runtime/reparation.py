@@ -134,7 +134,7 @@ def grant_power(
         instance=f"{instance}:{step.action}",
         parties={"holder": step.holder},
         causes=causes,
-        values={"expires": expiry.isoformat() if expiry else "never"},
+        values={"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
     )
     if expiry is not None:
         ctx.agenda.schedule(
@@ -268,11 +268,15 @@ def settle_lateness(
             f"{step.amount.kind} of {charged} for {_days(late_minutes)} days late",
             instance=inst.id,
             amount=charged,
-            facts=facts + inst.facts,
+            facts=sorted(set(facts + inst.facts)),
             parties=inst.parties,
             steps=trace.steps,
             causes=_cause(inst),
-            values={"days late": _days(late_minutes)},
+            values={
+                "deadline": f"{ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}",
+                "performed": f"{ctx.time.local(performed):%Y-%m-%d %H:%M %Z}",
+                "days late": _days(late_minutes),
+            },
         )
         record.event = event.id
 

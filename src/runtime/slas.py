@@ -201,11 +201,12 @@ class WindowKernel:
             sla.id,
             "power.granted",
             now,
-            f"the customer may claim the {amount} credit for {window.id} until "
-            f"{self.ctx.time.local(expiry).date()}",
+            f"{self.ctx.counterparty(sla.owner)} may claim the {amount} credit for {window.id} "
+            f"until {self.ctx.time.local(expiry).date()}",
             instance=window.id,
             causes=[cause],
-            values={"expires": expiry.isoformat()},
+            values={"expires": self.ctx.time.local(expiry).isoformat()},
+            parties={"holder": self.ctx.counterparty(sla.owner)},
         )
         self.ctx.agenda.schedule(
             expiry,

@@ -153,7 +153,8 @@ class TriggerKernel:
             )
             if spec.id not in self.ob.specs:
                 self.ob.register(spec)
-            suffix = f"[{instance or number}:{len(self.ob.instances)}]"
+            fired = instance or f"{self.ctx.time.local(now):%Y-%m-%d}"
+            suffix = f"[{fired}]" if number == 0 else f"[{fired}:{number}]"
             self.ob.create(spec, now, spec.id + suffix, anchor=now)
 
     def pay(

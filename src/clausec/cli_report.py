@@ -1,0 +1,78 @@
+"""`clausec report`: what a contract manager needs to see today, as tables or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from clausec.cli_run import ENGINE, UNTIL, _aware, run_engine
+from runtime.report import Report, build_report
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    return table
+
+
+def render(report: Report, console: Console) -> None:
+    money = report.money
+    owed = money["credit"] + money["penalty"] + money["damages"] + money["interest"]
+    paid = money["incentive"] + money["bonus"]
+    console.print(
+        f"[bold]Position at {report.clock:%Y-%m-%d %H:%M} UTC[/bold]: the supplier owes "
+        f"{owed} in credits and penalties; {paid} in incentives is due to it."
+    )
+    console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
+    open_rights = [r for r in report.rights if not r.lapsed]
+    console.print(
+        _table(
+            "Rights that can still be exercised",
+            ("clause", "holder", "right", "expires"),
+            [(r.clause, r.holder, r.what, r.expires) for r in open_rights],
+        )
+    )
+    lapsed = [r for r in report.rights if r.lapsed]
+    console.print(
+        _table(
+            "Rights that lapsed unexercised",
+            ("clause", "holder", "right", "expired"),
+            [(r.clause, r.holder, r.what, r.expires) for r in lapsed],
+        )
+    )
+    console.print(
+        _table(
+            "Open obligations",
+            ("obligation", "debtor", "owner", "state", "deadline"),
+            [(d.obligation, d.debtor, d.owner, d.state, d.deadline) for d in report.duties],
+        )
+    )
+
+
+@click.command()
+@click.argument("contract", type=click.Path(dir_okay=False))
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), help="JSON lines file.")
+@UNTIL
+@ENGINE
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def report(
+    contract: str, facts_path: str | None, until: datetime | None, engine: str, fmt: str
+) -> None:
+    """Money owed, rights open and lapsed, and open obligations with their owners."""
+    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "text")
+    result = build_report(runner)
+    if fmt == "json":
+        data = asdict(result)
+        data["alerts"] = [e.id for e in result.alerts]
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    render(result, Console(width=140))

@@ -1,0 +1,98 @@
+"""The state of a contract at the clock, for the people who manage it: money owed each way,
+rights that can still be exercised (and those that lapsed), and open obligations with owners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from runtime.engine import Engine
+from runtime.events import Event
+from runtime.money import Money
+
+
+@dataclass
+class Right:
+    clause: str
+    holder: str
+    what: str
+    expires: str
+    lapsed: bool
+
+
+@dataclass
+class OpenDuty:
+    obligation: str
+    debtor: str
+    owner: str
+    state: str
+    deadline: str
+
+
+@dataclass
+class Report:
+    clock: datetime
+    currency: str
+    money: dict[str, Money] = field(default_factory=dict)
+    by_clause: list[tuple[str, str, Money]] = field(default_factory=list)
+    rights: list[Right] = field(default_factory=list)
+    duties: list[OpenDuty] = field(default_factory=list)
+    alerts: list[Event] = field(default_factory=list)
+
+
+def build_report(engine: Engine) -> Report:
+    ctx = engine.ctx
+    report = Report(ctx.clock, ctx.currency)
+    zero = Money.zero(ctx.currency)
+    for kind in ("credit", "penalty", "damages", "interest", "incentive", "bonus"):
+        report.money[kind] = zero
+    totals: dict[tuple[str, str], Money] = {}
+    for charge in ctx.charges:
+        report.money[charge.kind] = report.money.get(charge.kind, zero) + charge.amount
+        key = (charge.clause, charge.kind)
+        totals[key] = totals.get(key, zero) + charge.amount
+    report.by_clause = [(c, k, v) for (c, k), v in sorted(totals.items())]
+    report.rights = _rights(engine.events())
+    for inst in engine.obligations():
+        if inst.state in ("in_effect", "suspended") or (
+            inst.state == "violated" and inst.performed is None
+        ):
+            deadline = (
+                ctx.time.local(inst.deadline).strftime("%Y-%m-%d %H:%M")
+                if inst.deadline
+                else "ongoing"
+            )
+            report.duties.append(
+                OpenDuty(
+                    inst.id, inst.spec.duty.debtor, inst.spec.owner or "-", inst.state, deadline
+                )
+            )
+    report.alerts = [
+        e for e in engine.events() if e.kind in ("trigger", "escalation", "obligation.violated")
+    ]
+    return report
+
+
+def _rights(events: list[Event]) -> list[Right]:
+    granted: dict[tuple[str, str | None], Event] = {}
+    lapsed: set[tuple[str, str | None]] = set()
+    for event in events:
+        key = (event.clause, event.instance)
+        if event.kind == "power.granted":
+            granted[key] = event
+        elif event.kind == "power.expired":
+            lapsed.add(key)
+    rights = []
+    for key, event in granted.items():
+        holder = str(event.parties.get("holder", "customer"))
+        rights.append(
+            Right(
+                event.clause,
+                holder,
+                event.explanation.summary,
+                event.explanation.values.get("expires", "never")[:10],
+                key in lapsed,
+            )
+        )
+    return sorted(rights, key=lambda r: (r.lapsed, r.expires))
