@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from clausec import ir
+from runtime.evaluate import evaluate
 from runtime.money import Money
 from runtime.obligations import OPEN, ObligationKernel
 from runtime.reparation import settle_lateness
@@ -40,6 +41,20 @@ def close_out(kernel: ObligationKernel, now: datetime) -> None:
     closeout = ctx.bundle.closeout
     if closeout is not None:
         _closeout_duties(kernel, closeout, now)
+
+
+def settlement_time(kernel: ObligationKernel) -> datetime:
+    """The statement waits for the last windows: the contract's end plus the longest grace."""
+    ctx = kernel.ctx
+    latest = ctx.time.end
+    for metric in ctx.bundle.metrics:
+        if metric.grace is not None:
+            grace = evaluate(metric.grace, ctx.scope())
+            latest = max(latest, ctx.time.add(ctx.time.end, grace.amount, grace.unit))
+    return latest
+
+
+def settle(kernel: ObligationKernel, now: datetime) -> None:
     _statement(kernel, now)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from clausec import ir
-from runtime.closeout import close_out
+from runtime.closeout import close_out, settle, settlement_time
 from runtime.context import Context
 from runtime.events import Event
 from runtime.facts import Fact, FactError, FactSchemas, Problem
@@ -70,6 +70,11 @@ class Engine:
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
         self.ctx.agenda.schedule(
             self.ctx.time.end, lambda now: close_out(self.obligations_kernel, now), "close-out"
+        )
+        self.ctx.agenda.schedule(
+            settlement_time(self.obligations_kernel),
+            lambda now: settle(self.obligations_kernel, now),
+            "settlement",
         )
 
     @classmethod
