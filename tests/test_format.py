@@ -269,3 +269,14 @@ def test_a_layout_bug_is_caught_not_written(monkeypatch: pytest.MonkeyPatch, bro
     monkeypatch.setattr(clausec.format._Layout, "render", lambda self: broken)
     with pytest.raises(FormatInvariantError):
         format_source('contract "T" {\n  version 1\n  id "X"\n}\n', "t.clause")
+
+
+def test_shipped_clause_files_are_canonically_formatted() -> None:
+    """Examples, stdlib templates and good golden files are what `clausec fmt` would write."""
+    from clausec.format import check_formatted
+
+    roots = [ROOT / "examples", ROOT / "stdlib", ROOT / "tests" / "golden" / "good"]
+    files = sorted(p for root in roots for p in root.rglob("*.clause"))
+    unformatted = [str(p.relative_to(ROOT)) for p in files
+                   if not check_formatted(p.read_text(encoding="utf-8"), str(p))]
+    assert not unformatted, f"run `clausec fmt` on: {', '.join(unformatted)}"

@@ -66,6 +66,21 @@ def emit_diagnostics(results: list[Compilation], fmt: str, err: bool = False) ->
     return EXIT_FAIL if errors else EXIT_OK
 
 
+def require_file(raw: str) -> str:
+    """An input file must exist: a missing one is a usage error (exit 2), not a diagnostic."""
+    if not Path(raw).is_file():
+        raise UsageError(f"no such file: {raw}")
+    return raw
+
+
+def write_output(output: str, text: str) -> None:
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from error
+
+
 FORMAT = click.option(
     "--format",
     "fmt",
@@ -97,7 +112,7 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
 @FORMAT
 def compile_command(file: str, output: str | None, fmt: str) -> None:
     """Compile a contract to its IR bundle (JSON, with a content hash)."""
-    result = compile_contract(file)
+    result = compile_contract(require_file(file))
     if result.bundle is None:
         if result.ok:
             raise UsageError(f"{file} holds no contract (only templates or an amendment)")
@@ -106,11 +121,7 @@ def compile_command(file: str, output: str | None, fmt: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         sys.exit(EXIT_OK)
-    try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror}") from error
+    write_output(output, text)
     if fmt == "json":
         click.echo(json.dumps({"output": output, "hash": result.bundle.hash}))
     else:

@@ -21,27 +21,38 @@ from clausec.compiler import compile_contract
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
 def graph(file: str, fmt: str, output: str | None) -> None:
     """Print the dependency graph of a contract (DOT, JSON, or SVG through Graphviz)."""
-    from clausec.cli import EXIT_FAIL, UsageError, emit_diagnostics
+    from clausec.cli import EXIT_FAIL, UsageError, emit_diagnostics, require_file, write_output
 
-    result = compile_contract(file)
+    result = compile_contract(require_file(file))
     if result.graph is None:
+        if result.ok:
+            raise UsageError(f"{file} holds no contract (only templates or an amendment)")
         sys.exit(emit_diagnostics([result], "text", err=True) or EXIT_FAIL)
     text = result.graph.to_json() + "\n" if fmt == "json" else result.graph.to_dot()
     if fmt == "svg":
-        dot = shutil.which("dot")
-        if dot is None:
-            raise UsageError(
-                "SVG needs Graphviz's `dot`, which is not installed: install it "
-                "(apt-get install graphviz, brew install graphviz), or use "
-                "--format dot and render it elsewhere"
-            )
-        text = subprocess.run(
-            [dot, "-Tsvg"], input=text, capture_output=True, text=True, check=True
-        ).stdout
+        text = _svg(text)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         click.echo(text, nl=False)
+
+
+def _svg(dot_text: str) -> str:
+    from clausec.cli import UsageError
+
+    dot = shutil.which("dot")
+    if dot is None:
+        raise UsageError(
+            "SVG needs Graphviz's `dot`, which is not installed: install it "
+            "(apt-get install graphviz, brew install graphviz), or use "
+            "--format dot and render it elsewhere"
+        )
+    done = subprocess.run(
+        [dot, "-Tsvg"], input=dot_text, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise UsageError(f"Graphviz's dot failed: {done.stderr.strip() or done.returncode}")
+    return done.stdout
 
 
 @click.command(name="fmt")
@@ -59,7 +70,12 @@ def fmt_command(paths: tuple[str, ...], check_only: bool, fmt: str) -> None:
     changed: list[str] = []
     failed: list[Compilation] = []
     for file in clause_files(paths):
-        text = file.read_text(encoding="utf-8")
+        try:
+            # Bytes, not read_text: universal newlines would hide CRLF line endings from --check.
+            text = file.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            failed.append(compile_contract(file))  # reports CC100 with the reason
+            continue
         result = format_text(text, str(file))
         if result.text is None:
             failed.append(Compilation(str(file), {str(file): text}, list(result.diagnostics)))

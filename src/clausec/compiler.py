@@ -57,7 +57,7 @@ def read_and_parse(
     """Passes 1-2 for one file, remembering its text for diagnostic rendering."""
     key = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is not content
     except (OSError, UnicodeDecodeError) as error:
         from clausec.diagnostics import Span
 

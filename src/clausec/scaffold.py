@@ -42,8 +42,8 @@ contract "{title}" {{
     measure availability
     target availability >= 99.5%
     credit of monthly_charge first match {{
-      availability < 98% : 15%
-      availability < 99.5% : 5%
+      availability < 98%: 15%
+      availability < 99.5%: 5%
     }}
     cap 20% of monthly_charge per window
     claim within 60 days after window end
