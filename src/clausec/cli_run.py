@@ -66,7 +66,13 @@ def run_engine(
         sys.exit(1 if isinstance(error, EngineError) else 2)
     facts = read_facts(Path(facts_path)) if facts_path else []
     try:
-        runner.validate(facts)  # the whole file or nothing
+        accepted = runner.validate(facts)  # the whole file or nothing
+        if until is not None:  # evaluate as of `until`: what was known then
+            known = {f.id for f in accepted if f.time <= until}
+            later = len(facts) - len(known)
+            facts = [f for f in facts if f.get("id") in known]
+            if later:
+                click.echo(f"{later} facts after {until.isoformat()} not applied", err=True)
         with Progress(transient=True, disable=not show_progress or len(facts) < 5 * BATCH) as bar:
             task = bar.add_task("ingesting facts", total=len(facts))
             for batch in _batches(facts):
@@ -81,6 +87,14 @@ def run_engine(
     except EngineError as error:
         raise UsageError(str(error)) from error
     return runner
+
+
+def report_runtime_diagnostics(runner: Engine) -> None:
+    """Clauses that failed at run time go to stderr; the exit code becomes 1 at the end."""
+    for diagnostic in runner.diagnostics:
+        click.echo(f"{diagnostic.level}[{diagnostic.code}]: {diagnostic.message}", err=True)
+    if runner.diagnostics:
+        click.get_current_context().call_on_close(lambda: sys.exit(1))
 
 
 def event_table(events: list[Event], zone: Any) -> Table:
@@ -146,6 +160,7 @@ def run_command(
 ) -> None:
     """Run a contract over facts and print the events it fires."""
     runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table")
+    report_runtime_diagnostics(runner)
     events = [e for e in runner.events() if not kinds or e.kind in kinds]
     if fmt == "json":
         click.echo(json.dumps([e.model_dump() for e in events], indent=2))

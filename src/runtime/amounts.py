@@ -21,6 +21,10 @@ from runtime.money import Money, round_money
 UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080, "month": 43200, "year": 525600}
 
 
+class UniqueViolation(ValueError):
+    """A `unique` tier table matched more than one row: the contract is ambiguous here."""
+
+
 @dataclass
 class Trace:
     steps: list[dict[str, Any]] = field(default_factory=list)
@@ -43,7 +47,9 @@ def tier_amount(amount: ir.Amount, scope: Scope, trace: Trace) -> Money | None:
         trace.add("tier", row="none", base=base)
         return None
     if amount.hit_policy == "unique" and len(matched) > 1:
-        raise ValueError(f"rows {[i + 1 for i, _ in matched]} all match under a unique policy")
+        raise UniqueViolation(
+            f"rows {', '.join(str(i + 1) for i, _ in matched)} all match under a unique hit policy"
+        )
     total = Money.zero(base.currency)
     for index, value in matched:
         part = base * value if not isinstance(value, Money) else value

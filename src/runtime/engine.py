@@ -11,21 +11,33 @@ the agenda that falls due before it fires. The same facts and clock moves give t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from clausec import ir
+from clausec.diagnostics import NO_SPAN, Diagnostic
+from runtime.amounts import UniqueViolation
 from runtime.closeout import close_out, settle, settlement_time
-from runtime.context import Context
+from runtime.context import Charge, Context
 from runtime.events import Event
 from runtime.facts import Fact, FactError, FactSchemas, Problem
 from runtime.matchers import make_matcher
+from runtime.money import CurrencyMismatch
 from runtime.obligations import Instance, ObligationKernel
 from runtime.reparation import start_chain
-from runtime.slas import WindowKernel
+from runtime.slas import Assessment, WindowKernel
 from runtime.triggers import TriggerKernel
+
+
+def runtime_diagnostic(code: str, what: str, error: Exception) -> Diagnostic:
+    return Diagnostic(
+        code,
+        f"{what}: {error}",
+        NO_SPAN,
+        help="the other clauses were evaluated; fix the contract or the facts",
+    )
 
 
 class EngineError(Exception):
@@ -66,6 +78,7 @@ class Engine:
             lambda inst, now: start_chain(self.obligations_kernel, inst, now)
         )
         self.seen: set[str] = set()
+        self.diagnostics: list[Diagnostic] = []
         self.seq = 0
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
         self.ctx.agenda.schedule(
@@ -129,8 +142,8 @@ class Engine:
         if fact.key is not None:
             store[:] = [f for f in store if f.key != fact.key]
         store.append(fact)
-        self.obligations_kernel.on_fact(fact, now)
-        self.windows_kernel.late_fact(fact, now)
+        self._guard(f"fact {fact.id}", lambda: self.obligations_kernel.on_fact(fact, now))
+        self._guard(f"fact {fact.id}", lambda: self.windows_kernel.on_fact(fact, now))
 
     def advance_to(self, moment: datetime) -> list[Event]:
         """Move the logical clock to `moment`, firing everything due up to and including it."""
@@ -150,7 +163,18 @@ class Engine:
     def _run_agenda(self, until: datetime, inclusive: bool) -> None:
         while (item := self.ctx.agenda.due(until, inclusive)) is not None:
             self.ctx.clock = max(self.ctx.clock, item.time)
-            item.action(item.time)
+            self._guard(item.label, lambda: item.action(item.time))
+
+    def _guard(self, what: str, action: Callable[[], object]) -> None:
+        """A clause that fails at run time is reported as a diagnostic; the others go on."""
+        try:
+            action()
+        except UniqueViolation as error:
+            self.diagnostics.append(runtime_diagnostic("RT403", what, error))
+        except CurrencyMismatch as error:
+            self.diagnostics.append(runtime_diagnostic("RT402", what, error))
+        except (ArithmeticError, ValueError, TypeError, KeyError) as error:
+            self.diagnostics.append(runtime_diagnostic("RT401", what, error))
 
     # ------------------------------------------------------------ output
 
@@ -166,6 +190,16 @@ class Engine:
             if event.id == event_id:
                 return event
         raise KeyError(f"no event {event_id}")
+
+    def windows(self) -> list[Assessment]:
+        """Every assessed window of every SLA, in assessment order."""
+        return [
+            a for state in self.windows_kernel.state.values() for a in state.assessments.values()
+        ]
+
+    def ledger(self) -> list[Charge]:
+        """Every amount charged (credits, penalties, incentives, restatements), in order."""
+        return list(self.ctx.charges)
 
     def obligations(self) -> list[Instance]:
         return sorted(self.obligations_kernel.instances.values(), key=lambda i: i.id)

@@ -62,6 +62,7 @@ class Scenario(BaseModel):
     engines: list[str] = list(ENGINES)
     steps: list[Step]
     only: list[str] | None = None
+    diagnostics: list[str] = []  # runtime diagnostic codes the run must report, in order
     expect: list[dict[str, Any]] = []
 
 
@@ -110,6 +111,13 @@ def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event],
                 return events, f"step {number}: expected the error '{step.expect_error}'"
     finally:
         engine.close()
+    codes = [d.code for d in engine.diagnostics]
+    if codes != scenario.diagnostics:
+        return (
+            events,
+            f"runtime diagnostics {codes} (expected {scenario.diagnostics}): "
+            + "; ".join(d.message for d in engine.diagnostics),
+        )
     return events, ""
 
 

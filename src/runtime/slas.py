@@ -71,6 +71,7 @@ class WindowKernel:
         self.state = {s.id: SlaState() for s in ctx.bundle.slas}
         self.listeners: list[MetricListener] = []
         self.schemas = {f.name: f for f in ctx.bundle.facts}
+        self.instance_facts: dict[str, Fact] = {}
         for metric in ctx.bundle.metrics:
             grace = evaluate(metric.grace, ctx.scope()) if metric.grace else None
             for window in windows(metric.window, ctx.time):
@@ -83,6 +84,10 @@ class WindowKernel:
         return lambda now: self.assess(metric, window, now)
 
     def read(self, metric: ir.Metric, window: Window) -> Reading:
+        if metric.window.kind == "instance":
+            fact = self.instance_facts[window.id]
+            scope = self.ctx.scope(fields=fact.fields, records={fact.type: fact.fields})
+            return Reading(evaluate(metric.expr, scope), [fact.id])
         reader = MetricReader(metric, self.ctx.facts, self.schemas, self.ctx.currency)
         reading = reader.read(self.ctx.scope(window=(window.start, window.end)))
         if is_missing(reading.value) and metric.missing == "zero":
@@ -248,10 +253,33 @@ class WindowKernel:
 
     # ------------------------------------------------------------ late facts
 
+    def on_fact(self, fact: Fact, now: datetime) -> None:
+        """Per-instance metrics are assessed when their fact is complete; other windows that
+        the fact falls in after assessment are restated."""
+        for metric in self.metrics.values():
+            if metric.window.kind == "instance" and metric.window.fact == fact.type:
+                self._instance(metric, fact, now)
+        self.late_fact(fact, now)
+
+    def _instance(self, metric: ir.Metric, fact: Fact, now: datetime) -> None:
+        window = Window(fact.key or fact.id, fact.time, fact.time)
+        self.instance_facts[window.id] = fact
+        reading = self.read(metric, window)
+        if is_missing(reading.value):
+            return  # not complete yet: the instance is assessed when its last field arrives
+        if window in self.closed[metric.id] or any(
+            w.id == window.id for w in self.closed[metric.id]
+        ):
+            self._restate(metric, window, fact, now)
+        else:
+            self.assess(metric, window, now)
+
     def late_fact(self, fact: Fact, now: datetime) -> None:
         """Re-assess every assessed window this fact falls in, and restate what changed."""
         for metric in self.metrics.values():
             if fact.type not in metric_facts(metric):
+                continue
+            if metric.window.kind == "instance":
                 continue
             for window in self.closed[metric.id]:
                 if overlaps(fact, window.start, window.end):
