@@ -140,6 +140,18 @@ def check_types(contract: n.ContractDecl, symbols: Symbols) -> tuple[TypeTable, 
         table.facts[fact.name] = {
             f.name: type_of(f.type, diagnostics, currency) for f in fact.fields
         }
+        diagnostics.extend(
+            Diagnostic(
+                "CC220",
+                f"'{f.name}' cannot name a field: every fact already has an '{f.name}'",
+                f.span,
+                help=f"rename the field, e.g. '{fact.name}_{f.name}'"
+                if f.name != "id"
+                else "rename the field, e.g. 'number' or 'reference'",
+            )
+            for f in fact.fields
+            if f.name in ("id", "type", "contract")
+        )
     for param in symbols.params.values():
         table.params[param.name] = type_of(param.type, diagnostics, currency)
     convertible = frozenset(k.split()[1] for k in symbols.header if k.startswith("convert "))

@@ -53,6 +53,7 @@ CODES: dict[str, Code] = {
     "CC217": Code("unknown enum value"),
     "CC218": Code("amendment names an unknown clause or parameter"),
     "CC219": Code("ambiguous name"),
+    "CC220": Code("reserved field name"),
     # semantics and graph
     "CC301": Code("tier table leaves a gap"),
     "CC302": Code("tier rows overlap under a unique hit policy"),

@@ -24,8 +24,14 @@ from clausec.values import Duration, Money, Percent, ZonedDateTime
 AGGREGATE_FUNCTIONS = ("count", "sum", "average", "percentile", "minutes", "change")
 
 
-def lower_literal(value: object) -> list[Any]:
+def lower_literal(
+    value: object, rates: dict[str, Decimal] | None = None, currency: str | None = None
+) -> list[Any]:
+    """A literal as an IR leaf. Money in a currency the contract converts (`convert USD at
+    0.92`) is converted here, at the contract's rate, so the runtime never mixes currencies."""
     if isinstance(value, Money):
+        if rates and currency and value.currency in rates:
+            return ["lit", "money", str(value.amount * rates[value.currency]), currency]
         return ["lit", "money", str(value.amount), value.currency]
     if isinstance(value, Percent):
         return ["lit", "percent", str(value.fraction)]
@@ -51,6 +57,8 @@ class Scope:
     facts: dict[str, frozenset[str]]
     fields: frozenset[str] = frozenset()
     records: frozenset[str] = frozenset()
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    currency: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_fact(self, fact: str | None) -> Scope:
@@ -67,7 +75,7 @@ def lower(expr: n.Expr | None, scope: Scope) -> Any:
     if expr is None:
         return None
     if isinstance(expr, n.Literal):
-        return lower_literal(expr.value)
+        return lower_literal(expr.value, scope.rates, scope.currency)
     if isinstance(expr, n.Name):
         return _name(expr.name, scope)
     if isinstance(expr, n.Attr):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +84,17 @@ def lower_to_ir(
             end_col=span.end_col,
         )
 
+    header = _header(contract, symbols)
     scope = Scope(
         frozenset(symbols.params),
         frozenset(symbols.metrics),
         {name: frozenset(f.name for f in fact.fields) for name, fact in symbols.facts.items()},
+        rates={code: Decimal(rate) for code, rate in header.conversions.items()},
+        currency=header.currency,
     )
     clauses = ClauseLowerer(scope, span_ir, sources, types)
     bundle = ir.Bundle(
-        header=_header(contract, symbols),
+        header=header,
         parties=[ir.Party(name=p.name, legal_name=p.legal_name) for p in symbols.parties.values()],
         roles=[
             ir.Role(name=r.name, party=r.party, contact=r.contact, raci=r.raci)

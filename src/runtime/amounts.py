@@ -37,7 +37,11 @@ def tier_amount(amount: ir.Amount, scope: Scope, trace: Trace) -> Money | None:
     base = evaluate(amount.base, scope)
     matched: list[tuple[int, Any]] = []
     for index, row in enumerate(amount.tiers):
-        hit = True if row.when is None else evaluate(row.when, scope)
+        if row.when is None:  # `otherwise`: only when no other row matched
+            if not matched:
+                matched.append((index, evaluate(row.value, scope)))
+            break
+        hit = evaluate(row.when, scope)
         if is_missing(hit) or not hit:
             continue
         matched.append((index, evaluate(row.value, scope)))
@@ -82,7 +86,7 @@ def band_amount(amount: ir.Amount, scope: Scope, trace: Trace) -> Money | Decima
 
 
 def units_late(
-    rate: ir.Rate, late: Duration | None, business_days: int | None, trace: Trace
+    rate: ir.Rate, late: Duration | None, business_days: Decimal | None, trace: Trace
 ) -> Decimal:
     """How many rate units the lateness counts for, by the rate's part policy."""
     if rate.unit == "business_day":

@@ -71,22 +71,38 @@ class ContractTime:
         return _wall(add_months(local.replace(tzinfo=None), months), self.zone)
 
     def add_business_days(self, moment: datetime, count: int) -> datetime:
+        """N business days after `moment`. From a time of day (an incident opened Thursday
+        17:30) it is that time on the N-th business day after; from a midnight, which ends
+        the day before (a window's end), it is the end of the N-th business day."""
         local = self.local(moment)
         day = local.date()
+        at_midnight = local.time() == time(0)
+        if at_midnight:
+            day -= timedelta(days=1)
         while count > 0:
             day += timedelta(days=1)
             if self.is_business_day(day):
                 count -= 1
+        if at_midnight:
+            return self.midnight(day + timedelta(days=1))
         return _wall(datetime.combine(day, local.time()), self.zone)
 
-    def business_days_between(self, start: datetime, end: datetime) -> int:
-        """Whole business days from `start` to `end` (0 if end is not after start)."""
-        day, last = self.local(start).date(), self.local(end).date()
-        count = 0
-        while day < last:
+    def business_days_between(self, start: datetime, end: datetime) -> Decimal:
+        """Business time from `start` to `end`, in days: each business day counts for the
+        share of it that lies between the two moments (a whole day, or part of one)."""
+        if end <= start:
+            return Decimal(0)
+        total = Decimal(0)
+        day = self.local(start).date()
+        while self.midnight(day) < end:
+            begin, finish = self.midnight(day), self.midnight(day + timedelta(days=1))
+            if self.is_business_day(day):
+                inside = min(end, finish) - max(start, begin)
+                length = finish - begin  # 23 or 25 hours on a clock-change day
+                if inside.total_seconds() > 0:
+                    total += Decimal(int(inside.total_seconds())) / int(length.total_seconds())
             day += timedelta(days=1)
-            count += self.is_business_day(day)
-        return count
+        return total
 
     # ------------------------------------------------------------ calendar periods
 

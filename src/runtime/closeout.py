@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from clausec import ir
+from runtime.derived import closeout_duties
 from runtime.evaluate import evaluate
 from runtime.money import Money
-from runtime.obligations import OPEN, ObligationKernel
+from runtime.obligations import OPEN, Instance, ObligationKernel
 from runtime.reparation import settle_lateness
 
 
@@ -22,25 +22,38 @@ def close_out(kernel: ObligationKernel, now: datetime) -> None:
             for item in inst.pending:
                 item.cancelled = True
             settle_lateness(kernel, inst, now, now, [])
-            continue
-        if inst.state not in OPEN or inst.spec.survives:
-            continue
-        if inst.item:
-            inst.item.cancelled = True
-        if inst.spec.duty.modality == "must_not" and inst.state == "in_effect":
-            inst.state = "fulfilled"
-            kernel._emit(inst, "obligation.fulfilled", now, "the prohibition was kept to the end")
-            continue
-        inst.state = "terminated"
-        kernel._emit(
-            inst,
-            "obligation.terminated",
-            now,
-            "the contract ended; this obligation does not survive it",
-        )
-    closeout = ctx.bundle.closeout
-    if closeout is not None:
-        _closeout_duties(kernel, closeout, now)
+        elif inst.state in OPEN and inst.spec.survives:
+            _schedule_survival_end(kernel, inst, now)
+        elif inst.state in OPEN:
+            _end(kernel, inst, now, "the contract ended; this obligation does not survive it")
+    if ctx.bundle.closeout is not None:
+        for spec in closeout_duties(ctx.bundle.closeout):
+            kernel.create(kernel.specs[spec.id], now, spec.id, anchor=now)
+
+
+def _end(kernel: ObligationKernel, inst: Instance, now: datetime, why: str) -> None:
+    """A prohibition kept to its end is fulfilled; anything else still open is terminated."""
+    if inst.item:
+        inst.item.cancelled = True
+    if inst.spec.duty.modality == "must_not" and inst.state == "in_effect":
+        inst.state = "fulfilled"
+        kernel._emit(inst, "obligation.fulfilled", now, f"the prohibition was kept: {why}")
+        return
+    inst.state = "terminated"
+    kernel._emit(inst, "obligation.terminated", now, why)
+
+
+def _schedule_survival_end(kernel: ObligationKernel, inst: Instance, now: datetime) -> None:
+    if inst.spec.survives_for is None:
+        return  # survives without limit
+    period = evaluate(inst.spec.survives_for, kernel.ctx.scope())
+    until = kernel.ctx.time.add(now, period.amount, period.unit)
+
+    def finish(at: datetime) -> None:
+        if inst.state in OPEN:
+            _end(kernel, inst, at, f"its survival of {period} after the contract ended is over")
+
+    kernel.ctx.agenda.schedule(until, finish, f"survival end {inst.id}")
 
 
 def settlement_time(kernel: ObligationKernel) -> datetime:
@@ -56,35 +69,6 @@ def settlement_time(kernel: ObligationKernel) -> datetime:
 
 def settle(kernel: ObligationKernel, now: datetime) -> None:
     _statement(kernel, now)
-
-
-def _closeout_duties(kernel: ObligationKernel, closeout: ir.Closeout, now: datetime) -> None:
-    ctx = kernel.ctx
-    span = ir.SpanIR(path="", line=0, col=0, end_line=0, end_col=0)
-    duties = list(closeout.duties)
-    if closeout.lessons is not None and closeout.lessons_owner:
-        duties.append(
-            ir.Duty(
-                debtor=closeout.lessons_owner,
-                modality="must",
-                action="record_lessons_learned",
-                deadline=closeout.lessons,
-            )
-        )
-    for duty in duties:
-        spec = ir.Obligation(
-            id=f"closeout.{duty.action}",
-            kind="obligation",
-            ref=closeout.ref,
-            span=span,
-            text="",
-            duty=duty,
-            survives=True,
-        )
-        ctx.clauses.setdefault(spec.id, spec)
-        kernel.register(spec)
-        kernel.matcher.load([p for p in kernel.patterns if p.id.startswith(spec.id + "#")])
-        kernel.create(spec, now, spec.id, anchor=now)
 
 
 def _statement(kernel: ObligationKernel, now: datetime) -> None:

@@ -232,7 +232,7 @@ def _call(func: str, args: list[Any]) -> Any:
         return merge_missing(*args)
     value = args[0]
     if func == "ratio":
-        return args[0] / args[1] if args[1] else Decimal(0)
+        return args[0] / args[1] if args[1] else Missing(("a non-zero whole for ratio()",))
     if func in ("min", "max"):
         return min(args) if func == "min" else max(args)
     if func == "abs":

@@ -62,18 +62,29 @@ class FactError(ValueError):
         self.problems = problems
 
 
+MAX_DIGITS_EXPONENT = 30  # amounts and measures beyond 10**30 are mistakes, not data
+
+
 def _decimal(value: Any) -> Any:
     if isinstance(value, bool | float):
         raise ValueError("write numbers as integers or strings of digits, not floats")
     if isinstance(value, int | str):
         try:
-            return Decimal(str(value).strip())
+            value = Decimal(str(value).strip())
         except InvalidOperation as error:
             raise ValueError(f"'{value}' is not a number") from error
+    if isinstance(value, Decimal) and (
+        not value.is_finite() or abs(value.adjusted()) > MAX_DIGITS_EXPONENT
+    ):
+        raise ValueError(f"'{value}' is not a finite number of a sensible size")
     return value
 
 
-def _money_validator(currencies: frozenset[str]) -> BeforeValidator:
+def _money_validator(currency: str, rates: dict[str, Decimal]) -> BeforeValidator:
+    """Money in the contract's currency, or in one it declares a rate for (`convert USD at
+    0.92`), which is converted on arrival so that no clause ever mixes currencies."""
+    currencies = frozenset({currency, *rates})
+
     def parse(value: Any) -> Money:
         if isinstance(value, dict):
             money = Money(_decimal(value.get("amount")), str(value.get("currency", "")))
@@ -88,6 +99,8 @@ def _money_validator(currencies: frozenset[str]) -> BeforeValidator:
                 f"currency {money.currency} is not one this contract accepts "
                 f"({', '.join(sorted(currencies))})"
             )
+        if money.currency != currency:
+            return Money(money.amount * rates[money.currency], currency)
         return money
 
     return BeforeValidator(parse)
@@ -99,10 +112,10 @@ def _percent(value: Any) -> Any:
     return _decimal(value)
 
 
-def _field_type(t: ir.TypeIR, currencies: frozenset[str]) -> Any:
+def _field_type(t: ir.TypeIR, money: BeforeValidator) -> Any:
     base: Any
     if t.kind == "money":
-        base = Annotated[Money, _money_validator(currencies)]
+        base = Annotated[Money, money]
     elif t.kind in ("number",):
         base = Annotated[Decimal, BeforeValidator(_decimal)]
     elif t.kind == "percent":
@@ -124,7 +137,8 @@ class FactSchemas:
     """Validators for every fact type of one contract, built once."""
 
     def __init__(self, bundle: ir.Bundle) -> None:
-        currencies = frozenset({bundle.header.currency, *bundle.header.conversions})
+        rates = {code: Decimal(rate) for code, rate in bundle.header.conversions.items()}
+        money = _money_validator(bundle.header.currency, rates)
         self.contract_id = bundle.header.id
         self.schemas = {f.name: f for f in bundle.facts}
         config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
@@ -132,7 +146,7 @@ class FactSchemas:
             f.name: create_model(
                 f"Fact_{f.name}",
                 __config__=config,
-                **{name: _field_type(t, currencies) for name, t in f.fields.items()},
+                **{name: _field_type(t, money) for name, t in f.fields.items()},
             )
             for f in bundle.facts
         }
@@ -171,7 +185,9 @@ class FactSchemas:
             )
         data = {k: v for k, v in raw.items() if k not in RESERVED}
         try:
-            fields = model.model_validate(data).model_dump()
+            validated = model.model_validate(data)
+            # Attributes, not model_dump: dumping turns Money into a dict.
+            fields = {name: getattr(validated, name) for name in model.model_fields}
         except ValidationError as error:
             raise FactError([_problem(fact_id, e, index) for e in error.errors()]) from None
         return self._fact(fact_id, str(kind), fields, seq, index)

@@ -72,14 +72,14 @@ class MetricReader:
         self.currency = currency
         self.used: list[str] = []
         self.excluded: list[str] = []
-        self.count = 0
 
     def read(self, scope: Scope) -> Reading:
         value = evaluate(self.metric.expr, scope.child(aggregate=self.aggregate))
         volume = evaluate(self.metric.min_volume, scope) if self.metric.min_volume else None
-        if volume is not None and not is_missing(volume) and self.count < volume:
-            value = Missing((f"at least {volume} facts in the window (had {self.count})",))
-        return Reading(value, sorted(set(self.used)), sorted(set(self.excluded)), self.count)
+        count = len(set(self.used))  # distinct facts: two aggregations over one fact count it once
+        if volume is not None and not is_missing(volume) and count < volume:
+            value = Missing((f"at least {volume} facts in the window (had {count})",))
+        return Reading(value, sorted(set(self.used)), sorted(set(self.excluded)), count)
 
     def _selected(self, spec: dict[str, Any], scope: Scope) -> list[Fact]:
         assert scope.window is not None
@@ -99,7 +99,6 @@ class MetricReader:
                     continue
             chosen.append(fact)
         self.used.extend(f.id for f in chosen)
-        self.count += len(chosen)
         return chosen
 
     def _is_excluded(self, fact: Fact, scope: Scope) -> bool:

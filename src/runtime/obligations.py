@@ -18,6 +18,7 @@ from typing import Any
 from clausec import ir
 from runtime.agenda import Item
 from runtime.context import Context
+from runtime.derived import derived_obligations
 from runtime.evaluate import Duration, evaluate, is_missing
 from runtime.events import Event
 from runtime.facts import Fact
@@ -43,6 +44,8 @@ class Instance:
     facts: list[str] = field(default_factory=list)
     pending: list[Item] = field(default_factory=list)
     window_end: datetime | None = None
+    base_deadline: datetime | None = None
+    extensions: dict[str, timedelta] = field(default_factory=dict)
 
     @property
     def parties(self) -> dict[str, Any]:
@@ -64,7 +67,7 @@ class ObligationKernel:
         self.residual: dict[str, Any] = {}
         self.patterns: list[Pattern] = []
         self.on_violation: list[Any] = []
-        for spec in ctx.bundle.obligations:
+        for spec in [*ctx.bundle.obligations, *derived_obligations(ctx.bundle)]:
             self.register(spec)
 
     # ------------------------------------------------------------ patterns
@@ -91,8 +94,8 @@ class ObligationKernel:
 
     def start(self, now: datetime) -> None:
         for spec in self.ctx.bundle.obligations:
-            if spec.starts_when is None and spec.recurrence is None:
-                self.create(spec, now, spec.id)
+            if spec.recurrence is None:
+                self.create(spec, now, spec.id, effective=spec.starts_when is None)
             elif spec.recurrence and spec.recurrence.get("kind") == "every":
                 self._schedule_periods(spec)
 
@@ -105,28 +108,40 @@ class ObligationKernel:
         key: str | None = None,
         anchor: datetime | None = None,
         window_end: datetime | None = None,
+        effective: bool = True,
     ) -> Instance:
         inst = Instance(
             instance_id, spec, "created", record, key, anchor=anchor, window_end=window_end
         )
         self.instances[instance_id] = inst
         self._emit(inst, "obligation.created", now, f"{spec.duty.debtor} {_verb(spec)}")
+        if effective:
+            self.bring_into_effect(inst, now)
+        return inst
+
+    def bring_into_effect(self, inst: Instance, now: datetime) -> None:
         inst.state, inst.start = "in_effect", now
-        inst.deadline = self.deadline(inst)
-        summary = f"{spec.duty.debtor} {_verb(spec)}"
+        inst.deadline = inst.base_deadline = self.deadline(inst)
+        summary = f"{inst.spec.duty.debtor} {_verb(inst.spec)}"
         if inst.deadline:
             summary += f" by {self.ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}"
             inst.item = self.ctx.agenda.schedule(
-                inst.deadline, lambda t: self.expire(inst, t), f"deadline {instance_id}"
+                inst.deadline, lambda t: self.expire(inst, t), f"deadline {inst.id}"
             )
-        self._emit(
-            inst,
-            "obligation.in_effect",
-            now,
-            summary,
-            values={"deadline": inst.deadline.isoformat() if inst.deadline else "none"},
-        )
-        return inst
+        deadline = inst.deadline.isoformat() if inst.deadline else "none"
+        self._emit(inst, "obligation.in_effect", now, summary, values={"deadline": deadline})
+
+    def start_when(self, spec: ir.Obligation, event: Event, now: datetime) -> None:
+        """The event a `starts when` obligation waits for: the instance created at signature
+        comes into effect; a repeat of the event creates a new one."""
+        waiting = self.instances.get(spec.id)
+        if waiting is not None and waiting.state == "created":
+            waiting.anchor = now
+            self.bring_into_effect(waiting, now)
+            return
+        instance = f"{spec.id}[{event.instance or event.id}]"
+        if instance not in self.instances:
+            self.create(spec, now, instance, anchor=now)
 
     def deadline(self, inst: Instance) -> datetime | None:
         deadline = inst.spec.duty.deadline
@@ -211,7 +226,9 @@ class ObligationKernel:
     # ------------------------------------------------------------ facts
 
     def on_fact(self, fact: Fact, now: datetime) -> None:
-        hits = self.matcher.match(fact)
+        # A fact that opens a `for each` instance may also be its evidence (an incident
+        # reported already resolved): instances are opened first.
+        hits = sorted(self.matcher.match(fact), key=lambda p: not p.endswith("#each"))
         for pattern_id in hits:
             obligation_id, _, role = pattern_id.partition("#")
             spec = self.specs[obligation_id]
@@ -274,24 +291,35 @@ class ObligationKernel:
 
     def perform(self, inst: Instance, fact: Fact, now: datetime) -> None:
         inst.performed = fact
-        on_time = inst.deadline is None or fact.time <= inst.deadline
-        if inst.state != "violated" and on_time:
-            inst.state = "fulfilled"
-            if inst.item:
-                inst.item.cancelled = True
+        for item in [inst.item, *inst.pending]:
+            if item is not None:
+                item.cancelled = True
+        if inst.deadline is not None and fact.time > inst.deadline:
+            from runtime.reparation import settle_lateness
+
+            settle_lateness(self, inst, fact.time, now, [fact.id])
+            return
+        if inst.state == "violated":  # the evidence came late, the performance did not
             self._emit(
                 inst,
-                "obligation.fulfilled",
+                "restatement",
                 now,
-                f"{inst.spec.duty.debtor} {_verb(inst.spec)}: evidence {fact.id}",
+                f"violation withdrawn: {fact.id} shows "
+                f"performance at {self.ctx.time.local(fact.time):%Y-%m-%d %H:%M}, "
+                "before the deadline",
                 facts=[fact.id],
+                verdict="fulfilled",
+                causes=[inst.violated.id] if inst.violated else [],
             )
-            return
-        for item in inst.pending:
-            item.cancelled = True
-        from runtime.reparation import settle_lateness
-
-        settle_lateness(self, inst, fact.time, now, [fact.id])
+        inst.state = "fulfilled"
+        self._emit(
+            inst,
+            "obligation.fulfilled",
+            now,
+            f"{inst.spec.duty.debtor} {_verb(inst.spec)}: evidence {fact.id}",
+            facts=[fact.id],
+            values={"performed": fact.time.isoformat()},
+        )
 
     def _emit(self, inst: Instance, kind: str, now: datetime, summary: str, **extra: Any) -> Event:
         return self.ctx.emit(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from clausec import ir
 from runtime.amounts import Trace, units_late
+from runtime.derived import required
 from runtime.evaluate import Duration, evaluate
 from runtime.money import Money
 
@@ -201,25 +202,7 @@ def escalate(
     )
     for action in level.actions:
         if action.kind == "require" and action.deliverable and action.party:
-            duty = ir.Duty(
-                debtor=action.party,
-                modality="must",
-                action="provide",
-                evidence=ir.Filter(fact=action.deliverable),
-                deadline=ir.Deadline(kind="within", expr=action.within),
-            )
-            derived = ir.Obligation(
-                id=f"{spec.id}.{action.deliverable}",
-                kind="obligation",
-                ref=spec.ref,
-                span=spec.span,
-                text=spec.text,
-                duty=duty,
-                owner=spec.owner,
-            )
-            if derived.id not in kernel.specs:
-                kernel.register(derived)
-                kernel.matcher.load([p for p in kernel.patterns if p.id.startswith(derived.id)])
+            derived = kernel.specs[required(spec, action).id]
             kernel.create(derived, now, f"{derived.id}[{instance}]", anchor=now)
     del event
 

@@ -99,8 +99,13 @@ class WindowKernel:
         self.readings[(metric.id, window.id)] = reading
         self.closed[metric.id].append(window)
         for sla in self.ctx.bundle.slas:
-            if sla_metric(sla) == metric.id:
-                self._assess_sla(sla, window, reading, now)
+            # An SLA that reads several metrics is assessed once all of them have a reading
+            # for this window, whichever of them closes last.
+            needed = sla_metrics(sla)
+            ready = all((m, window.id) in self.readings for m in needed)
+            if metric.id in needed and ready and window.id not in self.state[sla.id].assessments:
+                main = self.readings.get((sla_metric(sla) or metric.id, window.id), reading)
+                self._assess_sla(sla, window, main, now)
         for listener in self.listeners:
             listener(metric, window, now)
 
@@ -176,7 +181,7 @@ class WindowKernel:
             return None
         scope = self.ctx.scope(window=(window.start, window.end))
         charged, record = self.ctx.charge(
-            sla.id, "credit", value, sla.limits, scope, window.end, trace, window=window.id
+            sla.id, "credit", value, sla.limits, scope, window.start, trace, window=window.id
         )
         event = self.ctx.emit(
             sla.id,
@@ -192,7 +197,6 @@ class WindowKernel:
             causes=[cause],
         )
         record.event = event.id
-        self.state[sla.id].unearned.append(window.id)
         if sla.claim_within is not None:
             self._claim_right(sla, window, charged, event.id, now)
         return charged
@@ -228,13 +232,18 @@ class WindowKernel:
         )
 
     def _earn_back(self, sla: ir.Sla, window: Window, verdict: str, now: datetime) -> None:
+        """A credit is earned back when the N windows right after it all meet the target; a
+        new breach leaves only its own credit eligible."""
         state = self.state[sla.id]
         if sla.earn_back_after is None:
             return
+        if verdict == "breached":
+            credited_now = state.assessments[window.id].credit is not None
+            state.unearned = [window.id] if credited_now else []
         state.compliant_run = state.compliant_run + 1 if verdict == "met" else 0
         if state.compliant_run < sla.earn_back_after or not state.unearned:
             return
-        credited = state.unearned.pop(0)
+        credited = state.unearned.pop()
         amount = state.assessments[credited].credit or Money.zero(self.ctx.currency)
         state.compliant_run = 0
         trace = Trace()
@@ -326,7 +335,7 @@ class WindowKernel:
                 value,
                 sla.limits,
                 scope,
-                old.window.end,
+                old.window.start,
                 trace,
                 window=old.window.id,
             )
@@ -350,20 +359,31 @@ class WindowKernel:
         )
 
 
+def _metrics_in(node: Any, found: list[str]) -> list[str]:
+    if isinstance(node, list):
+        if len(node) == 2 and node[0] == "metric" and node[1] not in found:
+            found.append(node[1])
+        for child in node:
+            _metrics_in(child, found)
+    elif isinstance(node, dict):
+        for child in node.values():
+            _metrics_in(child, found)
+    return found
+
+
 def sla_metric(sla: ir.Sla) -> str | None:
+    """The metric an SLA measures: the one it names, else the first its target reads."""
     if sla.metric:
         return sla.metric
-    found: list[str] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, list):
-            if len(node) == 2 and node[0] == "metric":
-                found.append(node[1])
-            for child in node:
-                visit(child)
-
-    visit(sla.target)
+    found = _metrics_in(sla.target, [])
     return found[0] if found else None
+
+
+def sla_metrics(sla: ir.Sla) -> set[str]:
+    """Every metric an SLA reads, in its target, its tiers and its amounts."""
+    found = _metrics_in([sla.target, [a.model_dump() for a in sla.amounts]], [])
+    main = sla_metric(sla)
+    return set(found) | ({main} if main else set())
 
 
 def _show(value: Any) -> str:

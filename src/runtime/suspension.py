@@ -9,7 +9,7 @@ the extended deadline has not passed, the violation is withdrawn by a restatemen
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clausec import ir
@@ -60,8 +60,12 @@ def _apply(
     )
     old = inst.deadline
     if extend:
-        overlap = min(end, old) - max(begin, inst.start or begin)
-        inst.deadline = old + overlap
+        # Extensions are kept per report, so a corrected report of the same event (same
+        # key) replaces its first extension instead of adding to it.
+        base = inst.base_deadline or old
+        overlap = min(end, base) - max(begin, inst.start or begin)
+        inst.extensions[f"{fact.type}:{fact.key or fact.id}"] = max(overlap, timedelta(0))
+        inst.deadline = base + sum(inst.extensions.values(), timedelta(0))
     ctx.emit(
         inst.spec.id,
         "obligation.resumed",

@@ -14,6 +14,7 @@ from typing import Any
 
 from clausec import ir
 from runtime.amounts import Trace, band_amount, tier_amount
+from runtime.derived import trigger_duty
 from runtime.evaluate import evaluate, is_missing
 from runtime.events import Event
 from runtime.money import Money
@@ -30,6 +31,7 @@ class TriggerKernel:
         self.ctx = obligations.ctx
         self.windows = windows
         self.seen: dict[str, list[tuple[datetime, str]]] = {}
+        self.holding: dict[str, bool] = {}
         self.ctx.listeners.append(self.on_event)
         windows.listeners.append(self.on_window)
 
@@ -38,7 +40,7 @@ class TriggerKernel:
     def on_event(self, event: Event, now: datetime) -> None:
         for trigger in self.ctx.bundle.triggers:
             condition = trigger.condition
-            if condition.event and matches(condition.event, event):
+            if condition.kind == "count" and condition.event and matches(condition.event, event):
                 self._count(trigger, event, now)
             elif (
                 condition.kind == "n_of_m"
@@ -50,17 +52,24 @@ class TriggerKernel:
         for incentive in self.ctx.bundle.incentives:
             condition = incentive.condition
             if condition.kind == "event" and condition.event and matches(condition.event, event):
-                before = evaluate(condition.expr, self.ctx.scope()) if condition.expr else None
-                if before is None or _earlier(now, before, self.ctx):
-                    self.pay(incentive, event.instance or incentive.id, now, [event.id])
+                self._event_incentive(incentive, event, now)
         for escalation in self.ctx.bundle.escalations:
             if matches(escalation.on, event):
-                schedule_levels(self.ob, None, escalation.levels, now, escalation, [event.id])
+                inst = self.ob.instances.get(event.instance or "")
+                schedule_levels(self.ob, inst, escalation.levels, now, escalation, [event.id])
         for spec in self.ctx.bundle.obligations:
             if spec.starts_when and matches(spec.starts_when, event):
-                instance = f"{spec.id}[{event.instance}]" if event.instance else spec.id
-                if instance not in self.ob.instances:
-                    self.ob.create(spec, now, instance, anchor=now)
+                self.ob.start_when(spec, event, now)
+
+    def _event_incentive(self, incentive: ir.Incentive, event: Event, now: datetime) -> None:
+        """`when X fulfilled before DATE` looks at when X was performed, not when the engine
+        heard of it: a delivery made in time and reported late still earns the bonus."""
+        condition = incentive.condition
+        before = evaluate(condition.expr, self.ctx.scope()) if condition.expr else None
+        performed = event.explanation.values.get("performed")
+        moment = datetime.fromisoformat(performed) if performed else now
+        if before is None or _earlier(moment, before, self.ctx):
+            self.pay(incentive, event.instance or incentive.id, now, [event.id])
 
     def _count(self, trigger: ir.Trigger, event: Event, now: datetime) -> None:
         condition = trigger.condition
@@ -102,8 +111,13 @@ class TriggerKernel:
         for trigger in self.ctx.bundle.triggers:
             if trigger.condition.kind == "expr" and _reads(trigger.condition.expr, metric.id):
                 verdict = evaluate(trigger.condition.expr, scope)
-                if not is_missing(verdict) and verdict:
+                holds = not is_missing(verdict) and bool(verdict)
+                # A condition trigger fires when its condition becomes true, not in every
+                # window while it stays true.
+                if holds and not self.holding.get(trigger.id, False):
                     self.fire(trigger, now, [], f"condition met for {window.id}", window.id)
+                if not is_missing(verdict):
+                    self.holding[trigger.id] = holds
         for incentive in self.ctx.bundle.incentives:
             condition = incentive.condition
             if condition.kind == "metric" and _reads(condition.expr, metric.id):
@@ -142,17 +156,7 @@ class TriggerKernel:
         for power in trigger.powers:
             grant_power(self.ob, trigger, instance or trigger.id, power, now, [event.id])
         for number, duty in enumerate(trigger.duties):
-            spec = ir.Obligation(
-                id=f"{trigger.id}.{duty.action}",
-                kind="obligation",
-                ref=trigger.ref,
-                span=trigger.span,
-                text=trigger.text,
-                duty=duty,
-                owner=trigger.owner,
-            )
-            if spec.id not in self.ob.specs:
-                self.ob.register(spec)
+            spec = self.ob.specs[trigger_duty(trigger, duty).id]
             fired = instance or f"{self.ctx.time.local(now):%Y-%m-%d}"
             suffix = f"[{fired}]" if number == 0 else f"[{fired}:{number}]"
             self.ob.create(spec, now, spec.id + suffix, anchor=now)

@@ -25,7 +25,8 @@ class Matcher(Protocol):
     name: str
 
     def load(self, patterns: list[Pattern]) -> None:
-        """Prepare for these patterns; called once."""
+        """Prepare for these patterns. The engine calls it once, with every pattern the
+        contract can need (including those of obligations created at run time)."""
 
     def match(self, fact: Fact) -> list[str]:
         """The ids of the patterns `fact` satisfies, in pattern order."""

@@ -4,7 +4,7 @@ patterns indexed by fact type, so a fact is tested only against the patterns of 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ def _constant(node: list[Any]) -> Any:
         return Decimal(node[2])
     if kind == "datetime":  # patterns carry date-times normalised to UTC ("Z")
         return datetime.fromisoformat(node[2]).replace(tzinfo=UTC)
+    if kind == "date":
+        return date.fromisoformat(node[2])
     if kind == "none":
         return None
     return node[2]

@@ -6,17 +6,20 @@ fact type a `Route`: which rulesets to post to and which message keys to send
 every predicate it accepts; what it cannot run is a `LoweringError` at load. It never imports
 durable_rules: running the rulesets is `rete.py`'s.
 
-- One rule `p<i>` per pattern: the fact type, `and` the predicate with `not` pushed into the
-  leaves. A predicate that cannot hold gives no rule; no rule is ever left without conditions.
-- One rule `e<i>` when evaluating the pattern can raise (amounts in two currencies), so the
-  matcher raises too.
-- durable-rules expands every `or` into its own chain of conditions; a ruleset holds at most
-  MAX_CONDITIONS of them (its alpha stack holds 64; over 512 children under one node hang it),
-  so patterns are packed into as many rulesets as needed.
-- Values are tagged strings that sort as the values do (`encode_value`): never floats, exact for
-  every Decimal, and text as hex, since durable-rules compares strings as escaped JSON bytes.
-  None is an absent key, and durable-rules lets a comparison with an absent property succeed, so
-  a field on the right is always tested for presence.
+- Rule `p<i>` fires when pattern i matches: the fact type `and` the predicate, with `not` pushed
+  into the leaves (De Morgan; `not x < c` is "x is None or x >= c"). No rule is made for a
+  predicate that cannot hold, and none is ever left without conditions.
+- Rule `e<i>` fires when evaluating pattern i raises in Python: an ordered comparison of values
+  of two kinds (text and a date, amounts in two currencies, NaN), reached past `and`/`or`
+  short-circuits. The matcher then lets Python raise the same exception.
+- durable-rules expands every `or` into its own chain of conditions. A ruleset holds at most
+  MAX_CONDITIONS of them (its alpha stack holds 64, and over 512 children under one node hang
+  it), so patterns are packed into as many rulesets as needed. Each ruleset also has a rule
+  `open`, which only OPENER matches: a session must be opened by a handled message.
+- Values are strings that sort as the values do (`encode_value`): never floats, exact for every
+  Decimal, and text as hex, since durable-rules compares strings as escaped JSON bytes. None is
+  an absent key; and since durable-rules lets a comparison with an absent property succeed, a
+  field on the right of a comparison is always tested for presence.
 - Constants mean what `compile_predicate` says they mean.
 """
 
@@ -24,90 +27,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from runtime.matchers import Pattern
 from runtime.matchers.compiled import compile_predicate
-from runtime.money import Money
+from runtime.matchers.encode_values import encode_value, kind_of
 
 MAX_CONDITIONS = 48  # per ruleset, counted after durable-rules expands every `or`
 MAX_KEYS = 100  # per message; durable-rules rejects somewhat over 200 (error 302)
-MAX_TEXT = 4096  # characters; durable-rules keeps string lengths in 16 bits
-MAX_DIGITS = 1000  # significant digits of a number
-MAX_EXPONENT = 10**8  # numbers between 1E-100000000 and 1E+100000000
 SESSION = "0"
+OPENER = {"id": "open", "sid": SESSION, "kind": "#open"}  # no fact type is spelled like this
 ORDERED = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 SIMPLE = ("field", "lit", "enum")
-_COMPLEMENT = str.maketrans("0123456789", "9876543210")
 
 Cond = bool | dict[str, Any]
 
 
 class LoweringError(ValueError):
     """A pattern the rete engine cannot run; `--engine compiled` can."""
-
-
-# -- values ------------------------------------------------------------------------------------
-
-
-def _number(value: Decimal | int | float) -> tuple[str, bool]:
-    """An order-preserving string for a number, and whether its digits were cut."""
-    d = Decimal(value)  # exact for int and float, as Python's own comparisons are
-    if d.is_nan():
-        raise ValueError("NaN cannot be compared; the rete engine rejects it")
-    if d.is_infinite():
-        return ("1~" if d > 0 else "-!"), False
-    if d == 0:
-        return "0", False
-    sign, digits, _ = d.as_tuple()
-    mantissa, adjusted = "".join(map(str, digits)).rstrip("0"), d.adjusted()
-    if abs(adjusted) >= MAX_EXPONENT:
-        raise ValueError(f"{d} is too large or too small for the rete engine")
-    cut, mantissa = len(mantissa) > MAX_DIGITS, mantissa[: MAX_DIGITS + 1]
-    if sign == 0:
-        return f"1{adjusted + MAX_EXPONENT:09d}:{mantissa}", cut
-    return f"-{MAX_EXPONENT - adjusted:09d}:{mantissa.translate(_COMPLEMENT)}~", cut
-
-
-def _currency(code: str) -> str:
-    return code if code.isascii() and code.isalnum() else "#" + _hex(code)
-
-
-def _hex(text: str) -> str:
-    return text.encode("utf-8", "surrogatepass").hex()
-
-
-def encode_value(value: Any) -> tuple[str, bool]:
-    """A value as a string that sorts like the value among values of its kind (`kind_of`), and
-    whether it was cut to fit (a cut value still compares exactly with every constant)."""
-    if isinstance(value, Money):
-        amount, cut = _number(value.amount)
-        return f"{kind_of(value)}:{amount}", cut
-    if isinstance(value, Decimal | int | float):  # bool too: Python compares it as 0 or 1
-        number, cut = _number(value)
-        return "n" + number, cut
-    if isinstance(value, datetime):
-        utc = value.astimezone(UTC).replace(tzinfo=None)
-        return "t" + utc.isoformat(timespec="microseconds"), False
-    if isinstance(value, date):
-        return "d" + value.isoformat(), False
-    if isinstance(value, str):
-        return "s" + _hex(value[: MAX_TEXT + 1]), len(value) > MAX_TEXT
-    raise ValueError(f"the rete engine cannot compare a {type(value).__name__}")
-
-
-def kind_of(value: Any) -> str:
-    """Values of one kind can be ordered; ordering values of two kinds raises in Python."""
-    if isinstance(value, Money):
-        return "m" + _currency(str(value.currency))
-    for kind, types in (("n", (Decimal, int, float)), ("t", datetime), ("d", date), ("s", str)):
-        if isinstance(value, types):
-            return kind
-    raise ValueError(f"the rete engine cannot compare a {type(value).__name__}")
 
 
 # -- conditions --------------------------------------------------------------------------------
@@ -282,8 +221,8 @@ class _Lowering:
             text, cut = encode_value(_constant(right))
         except ValueError as error:
             raise LoweringError(str(error)) from None
-        if cut:
-            raise LoweringError(f"the constant {json.dumps(right)} is too long for rete")
+        if cut or text.startswith("?"):
+            raise LoweringError(f"the rete engine cannot compare with {json.dumps(right)}")
         self.need(name).value = True
         return {key: text} if op == "==" else {ORDERED.get(op, "$neq"): {key: text}}
 
@@ -338,7 +277,7 @@ def _pattern_rules(lowering: _Lowering, index: int, pattern: Pattern) -> dict[st
             f"p{index}": and_(kind, lowering.test(pattern.predicate, True)),
             f"e{index}": and_(kind, or_(*lowering.errors(pattern.predicate))),
         }
-    except (LoweringError, RecursionError, IndexError, TypeError) as error:
+    except (ValueError, RecursionError, IndexError, TypeError) as error:
         raise LoweringError(f"pattern '{pattern.id}': {error}") from None
     rules: dict[str, Any] = {}
     for name, cond in conditions.items():
@@ -348,10 +287,10 @@ def _pattern_rules(lowering: _Lowering, index: int, pattern: Pattern) -> dict[st
             raise LoweringError(f"pattern '{pattern.id}' lowered to a rule with no conditions")
         rules[name] = {"all": [{"m": cond}], "run": name}
     cost = _rules_cost(rules)
-    if cost > MAX_CONDITIONS:
+    if cost > MAX_CONDITIONS - 1:
         raise LoweringError(
             f"pattern '{pattern.id}' needs {cost} conditions once every 'or' is expanded; "
-            f"the rete engine allows {MAX_CONDITIONS} (use --engine compiled)"
+            f"the rete engine allows {MAX_CONDITIONS - 1} (use --engine compiled)"
         )
     return rules
 
@@ -361,17 +300,19 @@ def _rules_cost(rules: dict[str, Any]) -> int:
 
 
 def _pack(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rulesets of whole patterns, in order, each within MAX_CONDITIONS."""
+    """Rulesets of whole patterns, in order, each within MAX_CONDITIONS. Each starts with the
+    rule `open`, which only OPENER matches: a session must be opened by a message that some rule
+    handles, or deleting it segfaults."""
     chunks: list[dict[str, Any]] = []
     used = MAX_CONDITIONS
-    for rules in parts:
+    for rules in filter(None, parts):
         cost = _rules_cost(rules)
         if used + cost > MAX_CONDITIONS:
-            chunks.append({})
-            used = 0
+            chunks.append({"open": {"all": [{"m": {"kind": OPENER["kind"]}}], "run": "open"}})
+            used = 1
         chunks[-1].update(rules)
         used += cost
-    return [chunk for chunk in chunks if chunk]
+    return chunks
 
 
 def lower_program(patterns: list[Pattern], ruleset_name: str) -> Program:
@@ -421,8 +362,11 @@ def encode_message(
             message[f"k_{name}"] = kind_of(value)
         if need.value:
             text, cut = encode_value(value)
-            if cut and need.paired:
-                raise ValueError(f"field '{name}' is too long to compare with another field")
+            if need.paired and (cut or text.startswith("?")):
+                raise ValueError(
+                    f"the rete engine cannot compare field '{name}' (a "
+                    f"{type(value).__name__}) with another field"
+                )
             message[f"o_{name}"] = text
         elif need.present:
             message[f"o_{name}"] = "x"  # only ever tested for None
