@@ -80,6 +80,9 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
     ]
     if any(row.condition is not None and parsed is None for row, parsed in rows):
         return []  # a row the analysis cannot read: say nothing rather than guess
+    subjects = {parsed[0] for _, parsed in rows if parsed is not None}
+    if len(subjects) > 1:
+        return []  # rows on different metrics: their overlaps show only at run time
     out: list[Diagnostic] = []
     seen: list[Interval] = []
     unit = _unit([target, *(row.condition for row in table.rows)], params)
@@ -111,7 +114,7 @@ def check_tier_table(table: n.TierTable, target: n.Expr | None, params: Params) 
         elif table.policy == "unique":
             out.extend(_overlaps(row, interval, rows[:index], unit))
         seen.append(interval)
-    out.extend(_gaps(table, target, params, seen, unit))
+    out.extend(_gaps(table, target, params, seen, unit, next(iter(subjects), None)))
     return out
 
 
@@ -134,12 +137,19 @@ def _overlaps(
 
 
 def _gaps(
-    table: n.TierTable, target: n.Expr | None, params: Params, seen: list[Interval], unit: str
+    table: n.TierTable,
+    target: n.Expr | None,
+    params: Params,
+    seen: list[Interval],
+    unit: str,
+    rows_subject: str | None,
 ) -> Iterable[Diagnostic]:
     domain = breach_domain(target, params)
     if domain is None or table.policy == "collect_sum":
         return
     subject, missing = domain
+    if rows_subject is not None and rows_subject != subject:
+        return  # the rows grade another metric than the target reads
     for interval in seen:
         missing = [r for part in missing for r in subtract([part], interval)]
     for gap in missing:

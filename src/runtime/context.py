@@ -15,15 +15,25 @@ from decimal import Decimal
 from typing import Any
 
 from clausec import ir
+from clausec.diagnostics import NO_SPAN, Diagnostic
 from runtime.agenda import Agenda
-from runtime.amounts import Trace, apply_limits
+from runtime.amounts import Trace, UniqueViolation, apply_limits
 from runtime.calendar import ContractTime
 from runtime.evaluate import Scope, evaluate
 from runtime.events import Event, Explanation, event_id, iso
 from runtime.facts import Fact
-from runtime.money import Money
+from runtime.money import CurrencyMismatch, Money
 
 Listener = Callable[[Event, datetime], None]
+
+
+def _runtime(code: str, what: str, error: Exception) -> Diagnostic:
+    return Diagnostic(
+        code,
+        f"{what}: {error}",
+        NO_SPAN,
+        help="the other clauses were evaluated; fix the contract or the facts",
+    )
 
 
 @dataclass
@@ -71,6 +81,7 @@ class Context:
             )
             for c in group
         }
+        self.diagnostics: list[Diagnostic] = []
         self.params = self._params()
 
     def _params(self) -> dict[str, Any]:
@@ -79,6 +90,17 @@ class Context:
             if param.value is not None:
                 values[param.name] = evaluate(param.value, Scope(self.time, values))
         return values
+
+    def guard(self, what: str, action: Callable[[], object]) -> None:
+        """A clause that fails at run time is reported as a diagnostic; the others go on."""
+        try:
+            action()
+        except UniqueViolation as error:
+            self.diagnostics.append(_runtime("RT403", what, error))
+        except CurrencyMismatch as error:
+            self.diagnostics.append(_runtime("RT402", what, error))
+        except (ArithmeticError, ValueError, TypeError, KeyError, OverflowError) as error:
+            self.diagnostics.append(_runtime("RT401", what, error))
 
     def counterparty(self, role_or_party: str | None) -> str:
         """The other side of a two-party contract from a role's or party's point of view: the

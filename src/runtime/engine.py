@@ -17,27 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from clausec import ir
-from clausec.diagnostics import NO_SPAN, Diagnostic
-from runtime.amounts import UniqueViolation
+from clausec.diagnostics import Diagnostic
 from runtime.closeout import close_out, settle, settlement_time
 from runtime.context import Charge, Context
 from runtime.events import Event
 from runtime.facts import Fact, FactError, FactSchemas, Problem
 from runtime.matchers import make_matcher
-from runtime.money import CurrencyMismatch
 from runtime.obligations import Instance, ObligationKernel
 from runtime.reparation import start_chain
 from runtime.slas import Assessment, WindowKernel
 from runtime.triggers import TriggerKernel
-
-
-def runtime_diagnostic(code: str, what: str, error: Exception) -> Diagnostic:
-    return Diagnostic(
-        code,
-        f"{what}: {error}",
-        NO_SPAN,
-        help="the other clauses were evaluated; fix the contract or the facts",
-    )
 
 
 class EngineError(Exception):
@@ -78,7 +67,6 @@ class Engine:
             lambda inst, now: start_chain(self.obligations_kernel, inst, now)
         )
         self.seen: set[str] = set()
-        self.diagnostics: list[Diagnostic] = []
         self.seq = 0
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
         self.ctx.agenda.schedule(
@@ -166,15 +154,12 @@ class Engine:
             self._guard(item.label, lambda: item.action(item.time))
 
     def _guard(self, what: str, action: Callable[[], object]) -> None:
-        """A clause that fails at run time is reported as a diagnostic; the others go on."""
-        try:
-            action()
-        except UniqueViolation as error:
-            self.diagnostics.append(runtime_diagnostic("RT403", what, error))
-        except CurrencyMismatch as error:
-            self.diagnostics.append(runtime_diagnostic("RT402", what, error))
-        except (ArithmeticError, ValueError, TypeError, KeyError) as error:
-            self.diagnostics.append(runtime_diagnostic("RT401", what, error))
+        self.ctx.guard(what, action)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Clauses that failed at run time (RT4xx), in the order they failed."""
+        return self.ctx.diagnostics
 
     # ------------------------------------------------------------ output
 

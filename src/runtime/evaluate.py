@@ -209,6 +209,15 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
             return left * right
         return right * left if isinstance(right, Money) else left * right
     if op == "/":
+        divisor = (
+            right.amount
+            if isinstance(right, Money)
+            else right.amount
+            if isinstance(right, Duration)
+            else right
+        )
+        if divisor == 0:  # a rate over an empty window has no value: undetermined, not 0
+            return Missing(("a non-zero divisor (nothing to divide by in this window)",))
         if isinstance(left, Money) and isinstance(right, Money):
             return left.amount / right.amount
         if isinstance(left, Money):

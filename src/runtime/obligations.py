@@ -95,7 +95,12 @@ class ObligationKernel:
     def start(self, now: datetime) -> None:
         for spec in self.ctx.bundle.obligations:
             if spec.recurrence is None:
-                self.create(spec, now, spec.id, effective=spec.starts_when is None)
+                self.ctx.guard(
+                    spec.id,
+                    lambda s=spec: self.create(  # type: ignore[misc]
+                        s, now, s.id, effective=s.starts_when is None
+                    ),
+                )
             elif spec.recurrence and spec.recurrence.get("kind") == "every":
                 self._schedule_periods(spec)
 

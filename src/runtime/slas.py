@@ -105,7 +105,12 @@ class WindowKernel:
             ready = all((m, window.id) in self.readings for m in needed)
             if metric.id in needed and ready and window.id not in self.state[sla.id].assessments:
                 main = self.readings.get((sla_metric(sla) or metric.id, window.id), reading)
-                self._assess_sla(sla, window, main, now)
+                self.ctx.guard(
+                    f"{sla.id} {window.id}",
+                    lambda s=sla, m=main: self._assess_sla(  # type: ignore[misc]
+                        s, window, m, now
+                    ),
+                )
         for listener in self.listeners:
             listener(metric, window, now)
 
