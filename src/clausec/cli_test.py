@@ -44,7 +44,8 @@ def run_one(path: Path, update: bool) -> list[Outcome]:
                 message="the engines disagree: compiled and rete fired different events",
             )
         )
-    if update and ran and all(o.actual == ran[0].actual for o in ran):
+    clean = all(not o.problem for o in ran)
+    if update and ran and clean and all(o.actual == ran[0].actual for o in ran):
         record(path, ran[0].actual)
         outcomes = [Outcome(o.path, o.engine, True, o.actual, o.actual, "recorded") for o in ran]
     return outcomes

@@ -87,7 +87,8 @@ def _statement(kernel: ObligationKernel, now: datetime) -> None:
         by_clause[f"{charge.clause} ({charge.kind})"] += charge.amount
     owed_to_buyer = totals["credit"] + totals["penalty"]
     net = owed_to_buyer - totals["incentive"]
-    lines = {f"total {k}s": v for k, v in sorted(totals.items())}
+    plural = {"penalty": "penalties", "credit": "credits", "incentive": "incentives"}
+    lines = {f"total {plural.get(k, k + 's')}": v for k, v in sorted(totals.items())}
     lines.update({k: v for k, v in sorted(by_clause.items())})
     lines["net owed to the customer"] = net
     ctx.emit(

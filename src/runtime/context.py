@@ -102,6 +102,9 @@ class Context:
         except (ArithmeticError, ValueError, TypeError, KeyError, OverflowError) as error:
             self.diagnostics.append(_runtime("RT401", what, error))
 
+    def report(self, code: str, what: str, message: str) -> None:
+        self.diagnostics.append(_runtime(code, what, ValueError(message)))
+
     def counterparty(self, role_or_party: str | None) -> str:
         """The other side of a two-party contract from a role's or party's point of view: the
         one a credit is owed to when the owner's side misses an SLA."""

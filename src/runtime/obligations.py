@@ -269,7 +269,10 @@ class ObligationKernel:
             i
             for i in self.instances.values()
             if i.spec.id == spec.id
-            and (i.state in OPEN or (i.state == "violated" and i.performed is None))
+            and (
+                i.state in ("in_effect", "suspended")
+                or (i.state == "violated" and i.performed is None)
+            )
         ]
         each = spec.recurrence.get("fact") if spec.recurrence else None
         if each and spec.duty.evidence and spec.duty.evidence.fact == each:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from clausec import ir
 from runtime.amounts import Trace, units_late
 from runtime.derived import required
-from runtime.evaluate import Duration, evaluate
+from runtime.evaluate import Duration, evaluate, is_missing
 from runtime.money import Money
 
 if TYPE_CHECKING:
@@ -229,12 +229,16 @@ def settle_lateness(
     )
     limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]
     scope = ctx.scope(fields=inst.record or {})
+    if inst.record is not None and inst.spec.recurrence:  # `invoice.amount` in the chain
+        scope.records[inst.spec.recurrence.get("fact") or ""] = inst.record
     for step in inst.spec.reparation:
         if step.kind != "amount" or step.amount is None:
             continue
         trace = Trace()
         per_unit = evaluate(step.amount.expr, scope)
         if not isinstance(per_unit, Money):
+            needs = ", ".join(per_unit.needs) if is_missing(per_unit) else str(per_unit)
+            ctx.report("RT401", f"{inst.id} {step.amount.kind}", f"cannot be computed ({needs})")
             continue
         units = Decimal(1)
         if step.amount.rate is not None:

@@ -74,6 +74,7 @@ class Outcome:
     expected: list[dict[str, Any]] = field(default_factory=list)
     actual: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
+    problem: str = ""  # a step went wrong: such a run is never recorded as expected
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -128,19 +129,16 @@ def run_scenario(path: Path, engine_name: str) -> Outcome:
     except MatcherUnavailable as error:
         return Outcome(path, engine_name, True, message=f"skipped: {error}")
     except EngineError as error:
-        return Outcome(path, engine_name, False, message=str(error))
+        return Outcome(path, engine_name, False, message=str(error), problem=str(error))
+    except Exception as error:  # a bug in the engine must fail this scenario, not the run
+        problem = f"internal error: {type(error).__name__}: {error}"
+        return Outcome(path, engine_name, False, message=problem, problem=problem)
     kinds = set(scenario.only) if scenario.only else None
     actual = [compact(e) for e in events if kinds is None or e.kind in kinds]
     expected = [{k: str(v) for k, v in item.items()} for item in scenario.expect]
     passed = not problem and actual == expected
-    return Outcome(
-        path,
-        engine_name,
-        passed,
-        expected,
-        actual,
-        problem or ("" if passed else describe_difference(expected, actual)),
-    )
+    message = problem or ("" if passed else describe_difference(expected, actual))
+    return Outcome(path, engine_name, passed, expected, actual, message, problem)
 
 
 def describe_difference(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> str:

@@ -114,6 +114,11 @@ class WindowKernel:
         for listener in self.listeners:
             listener(metric, window, now)
 
+    def _shown(self, sla: ir.Sla, reading: Reading) -> str:
+        """The measured value as people read it: 98.385% for a percentage, 3 for a count."""
+        metric = self.metrics.get(sla_metric(sla) or "")
+        return _show(reading.value, metric.type.kind if metric else "number")
+
     def metric_values(self, window_id: str) -> dict[str, Any]:
         return {m: r.value for (m, w), r in self.readings.items() if w == window_id}
 
@@ -134,7 +139,9 @@ class WindowKernel:
     def _assess_sla(self, sla: ir.Sla, window: Window, reading: Reading, now: datetime) -> None:
         verdict, detail = self._verdict(sla, window)
         needs = list(detail.needs) if isinstance(detail, Missing) else []
-        summary = f"{sla.id} {verdict} for {window.id}: {sla_metric(sla)} = {_show(reading.value)}"
+        summary = (
+            f"{sla.id} {verdict} for {window.id}: {sla_metric(sla)} = {self._shown(sla, reading)}"
+        )
         if needs:
             summary += f"; missing: {', '.join(needs)}"
         event = self.ctx.emit(
@@ -147,7 +154,7 @@ class WindowKernel:
             parties={"owner": sla.owner, "inform": sla.inform},
             facts=reading.fact_ids,
             values={
-                "metric": _show(reading.value),
+                "metric": self._shown(sla, reading),
                 "window": f"{window.start} .. {window.end}",
                 "excluded": ", ".join(reading.excluded) or "none",
             },
@@ -197,7 +204,10 @@ class WindowKernel:
             amount=charged,
             facts=reading.fact_ids,
             parties={"owner": sla.owner, "inform": sla.inform},
-            values={"metric": _show(reading.value), "before limits": value},
+            values={
+                "metric": self._shown(sla, reading),
+                "before limits": value,
+            },
             steps=trace.steps,
             causes=[cause],
         )
@@ -355,7 +365,10 @@ class WindowKernel:
             amount=delta,
             verdict=verdict,
             facts=[fact.id],
-            values={"metric": _show(reading.value), "previous": old.event},
+            values={
+                "metric": self._shown(sla, reading),
+                "previous": old.event,
+            },
             steps=trace.steps,
             causes=[old.event],
         )
@@ -391,13 +404,11 @@ def sla_metrics(sla: ir.Sla) -> set[str]:
     return set(found) | ({main} if main else set())
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, kind: str = "percent") -> str:
     if isinstance(value, Decimal):
-        return (
-            f"{(value * 100).quantize(Decimal('0.001')).normalize():f}%"
-            if abs(value) <= 1
-            else f"{value.normalize():f}"
-        )
+        if kind == "percent":
+            return f"{(value * 100).quantize(Decimal('0.001')).normalize():f}%"
+        return f"{value.normalize():f}"
     if isinstance(value, Missing):
         return "undetermined"
     return str(value)
