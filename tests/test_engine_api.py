@@ -173,3 +173,30 @@ def test_decimal_precision_survives_the_rete_matcher() -> None:
         runner.ingest(facts)
         runner.advance_to(datetime(2026, 4, 10, tzinfo=UTC))
     assert [e.model_dump() for e in compiled.events()] == [e.model_dump() for e in rete.events()]
+
+
+def test_the_runtime_never_reads_the_wall_clock() -> None:
+    """No module of the runtime asks for the current time: time moves only by facts and
+    advance_to. (durable-rules' own timers are off: see test_rete's thread checks.)"""
+    forbidden = ("datetime.now", "datetime.utcnow", "date.today", "time.time(",
+                 "time.monotonic(", "time.perf_counter(")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {word}"
+        for path in sorted((ROOT / "src" / "runtime").rglob("*.py"))
+        for word in forbidden
+        if word in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_party_exercises_and_waives(engine: str) -> None:
+    runner = Engine(BUNDLE, engine)
+    runner.advance_to(datetime(2026, 2, 20, tzinfo=UTC))
+    (discharged,) = runner.discharge("deliver_servers", "order moved to another agreement")
+    assert discharged.kind == "obligation.discharged"
+    with pytest.raises(EngineError, match="only an open obligation"):
+        runner.discharge("deliver_servers", "again")
+    with pytest.raises(EngineError, match="no power"):
+        runner.exercise("deliver_servers/deliver_servers:terminate")
+    runner.close()

@@ -56,14 +56,14 @@ def _schedule_survival_end(kernel: ObligationKernel, inst: Instance, now: dateti
     kernel.ctx.agenda.schedule(until, finish, f"survival end {inst.id}")
 
 
-def settlement_time(kernel: ObligationKernel) -> datetime:
+def settlement_time(kernel: ObligationKernel, end: datetime) -> datetime:
     """The statement waits for the last windows: the contract's end plus the longest grace."""
     ctx = kernel.ctx
-    latest = ctx.time.end
+    latest = end
     for metric in ctx.bundle.metrics:
         if metric.grace is not None:
             grace = evaluate(metric.grace, ctx.scope())
-            latest = max(latest, ctx.time.add(ctx.time.end, grace.amount, grace.unit))
+            latest = max(latest, ctx.time.add(end, grace.amount, grace.unit))
     return latest
 
 

@@ -82,6 +82,7 @@ class Context:
             for c in group
         }
         self.diagnostics: list[Diagnostic] = []
+        self.ended_at: datetime | None = None  # set when a party terminates early
         self.params = self._params()
 
     def _params(self) -> dict[str, Any]:

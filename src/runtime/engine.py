@@ -18,12 +18,14 @@ from typing import Any
 
 from clausec import ir
 from clausec.diagnostics import Diagnostic
+from runtime.agenda import Item
 from runtime.closeout import close_out, settle, settlement_time
 from runtime.context import Charge, Context
 from runtime.events import Event
 from runtime.facts import Fact, FactError, FactSchemas, Problem
 from runtime.matchers import make_matcher
 from runtime.obligations import Instance, ObligationKernel
+from runtime.powers import Powers
 from runtime.reparation import start_chain
 from runtime.slas import Assessment, WindowKernel
 from runtime.triggers import TriggerKernel
@@ -57,11 +59,10 @@ class Engine:
         self.ctx = Context(bundle)
         self.schemas = FactSchemas(bundle)
         self.matcher = make_matcher(engine)
-        self.obligations_kernel = ObligationKernel(self.ctx, self.matcher)
+        self.powers = Powers(self.ctx)
+        self.obligations_kernel = ObligationKernel(self.ctx, self.matcher, self.powers)
         self.matcher.load(self.obligations_kernel.patterns)
-        self.windows_kernel = WindowKernel(
-            self.ctx,
-        )
+        self.windows_kernel = WindowKernel(self.ctx, self.powers)
         self.triggers = TriggerKernel(self.obligations_kernel, self.windows_kernel)
         self.obligations_kernel.on_violation.append(
             lambda inst, now: start_chain(self.obligations_kernel, inst, now)
@@ -69,14 +70,16 @@ class Engine:
         self.seen: set[str] = set()
         self.seq = 0
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
-        self.ctx.agenda.schedule(
-            self.ctx.time.end, lambda now: close_out(self.obligations_kernel, now), "close-out"
-        )
-        self.ctx.agenda.schedule(
-            settlement_time(self.obligations_kernel),
-            lambda now: settle(self.obligations_kernel, now),
-            "settlement",
-        )
+        self._ending = self._schedule_end(self.ctx.time.end)
+
+    def _schedule_end(self, end: datetime) -> list[Item]:
+        kernel = self.obligations_kernel
+        return [
+            self.ctx.agenda.schedule(end, lambda now: close_out(kernel, now), "close-out"),
+            self.ctx.agenda.schedule(
+                settlement_time(kernel, end), lambda now: settle(kernel, now), "settlement"
+            ),
+        ]
 
     @classmethod
     def load(cls, source: ir.Bundle | str | Path, engine: str = "compiled") -> Engine:
@@ -160,6 +163,42 @@ class Engine:
     def diagnostics(self) -> list[Diagnostic]:
         """Clauses that failed at run time (RT4xx), in the order they failed."""
         return self.ctx.diagnostics
+
+    # ------------------------------------------------------------ decisions of the parties
+
+    def exercise(self, power: str, note: str = "") -> list[Event]:
+        """Exercise an open power, named as its grant event says ("exercise as":
+        `deliver_servers/deliver_servers:terminate`, `uptime/2026-03`). Exercising a right
+        to terminate ends the contract now: close-out runs at once."""
+        self.ctx.outbox = []
+        try:
+            state = self.powers.exercise(power, self.ctx.clock, note)
+        except (KeyError, ValueError) as error:
+            raise EngineError(str(error).strip("'\"")) from error
+        if state.action == "terminate":
+            for item in self._ending:
+                item.cancelled = True
+            self.ctx.ended_at = self.ctx.clock
+            self.windows_kernel.terminate(self.ctx.clock)
+            self._ending = self._schedule_end(self.ctx.clock)
+            self._run_agenda(self.ctx.clock, inclusive=True)
+        return self.ctx.outbox
+
+    def discharge(self, obligation: str, reason: str) -> list[Event]:
+        """Waive or release an obligation instance (by id, as in `obligations()`)."""
+        self.ctx.outbox = []
+        inst = self.obligations_kernel.instances.get(obligation)
+        if inst is None:
+            raise EngineError(f"no obligation '{obligation}'")
+        if (
+            inst.state not in ("created", "in_effect", "suspended", "violated")
+            or inst.performed is not None
+        ):
+            raise EngineError(
+                f"'{obligation}' is {inst.state}; only an open obligation can be discharged"
+            )
+        self.obligations_kernel.discharge(inst, self.ctx.clock, reason)
+        return self.ctx.outbox
 
     # ------------------------------------------------------------ output
 

@@ -196,6 +196,8 @@ def _comparable(value: Any) -> Any:
 def arithmetic(op: str, left: Any, right: Any) -> Any:
     if is_missing(left) or is_missing(right):
         return merge_missing(left, right)
+    if left is None or right is None:  # an optional field not reported yet
+        return Missing(("a value for an optional field that is still empty",))
     if op == "of":
         return right * left if isinstance(right, Money) else left * right
     if op == "+":
@@ -223,16 +225,29 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
         if isinstance(left, Money):
             return left * (1 / right)
         if isinstance(left, Duration) and isinstance(right, Duration):
-            return left.amount / right.amount
+            return minutes_of(left) / minutes_of(right)
         return left / right
     raise ValueError(f"unknown operator {op}")
+
+
+FIXED_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
+
+
+def minutes_of(duration: Duration) -> Decimal:
+    """A fixed-length duration in minutes; months, years and business days have no fixed
+    length, so dividing by them is refused rather than guessed."""
+    if duration.unit not in FIXED_MINUTES:
+        raise ValueError(f"{duration} has no fixed length in minutes")
+    return duration.amount * FIXED_MINUTES[duration.unit]
 
 
 def _add(left: Any, right: Any, sign: int) -> Any:
     if isinstance(left, Money) and isinstance(right, Money):
         return left + right if sign > 0 else left - right
-    if isinstance(left, Duration) and isinstance(right, Duration) and left.unit == right.unit:
-        return Duration(left.amount + sign * right.amount, left.unit)
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        if left.unit == right.unit:
+            return Duration(left.amount + sign * right.amount, left.unit)
+        return Duration(minutes_of(left) + sign * minutes_of(right), "minute")
     return left + sign * right
 
 

@@ -31,6 +31,7 @@ KINDS = (
     "notice",
     "trigger",
     "power.granted",
+    "power.exercised",
     "power.expired",
     "restatement",
     "closeout",

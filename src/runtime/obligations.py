@@ -24,6 +24,7 @@ from runtime.events import Event
 from runtime.facts import Fact
 from runtime.matchers import Matcher, Pattern
 from runtime.patterns import split
+from runtime.powers import Powers
 
 OPEN = ("created", "in_effect", "suspended")
 
@@ -59,9 +60,10 @@ class Instance:
 
 
 class ObligationKernel:
-    def __init__(self, ctx: Context, matcher: Matcher) -> None:
+    def __init__(self, ctx: Context, matcher: Matcher, powers: Powers) -> None:
         self.ctx = ctx
         self.matcher = matcher
+        self.powers = powers
         self.specs: dict[str, ir.Obligation] = {}
         self.instances: dict[str, Instance] = {}
         self.residual: dict[str, Any] = {}
@@ -189,7 +191,8 @@ class ObligationKernel:
         for window in _calendar(period or "month", self.ctx.time):
 
             def open_period(now: datetime, w: Any = window) -> None:
-                self.create(spec, now, f"{spec.id}[{w.id}]", anchor=w.end, window_end=w.end)
+                if self.ctx.ended_at is None or w.start < self.ctx.ended_at:
+                    self.create(spec, now, f"{spec.id}[{w.id}]", anchor=w.end, window_end=w.end)
 
             self.ctx.agenda.schedule(window.end, open_period, f"period {spec.id}")
 
@@ -296,6 +299,15 @@ class ObligationKernel:
                 self.perform(inst, fact, now)
             if spec.recurrence is None or spec.recurrence.get("kind") == "every":
                 return
+
+    def discharge(self, inst: Instance, now: datetime, reason: str) -> None:
+        for item in [inst.item, *inst.pending]:
+            if item is not None:
+                item.cancelled = True
+        inst.state = "discharged"
+        self._emit(
+            inst, "obligation.discharged", now, f"discharged: {reason}", values={"reason": reason}
+        )
 
     def perform(self, inst: Instance, fact: Fact, now: datetime) -> None:
         inst.performed = fact

@@ -127,29 +127,17 @@ def grant_power(
     notice = evaluate(step.notice, ctx.scope()) if step.notice is not None else None
     until = f" until {ctx.time.local(expiry):%Y-%m-%d}" if expiry else ""
     with_notice = f", on {notice} notice" if notice else ""
-    event = ctx.emit(
+    kernel.powers.grant(
         spec.id,
-        "power.granted",
+        f"{instance}:{step.action}",
+        step.holder or "",
+        step.action or "",
         now,
+        expiry,
         f"{step.holder} may {step.action}{until}{with_notice}",
-        instance=f"{instance}:{step.action}",
-        parties={"holder": step.holder},
-        causes=causes,
-        values={"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
+        causes,
+        {"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
     )
-    if expiry is not None:
-        ctx.agenda.schedule(
-            expiry,
-            lambda at: ctx.emit(
-                spec.id,
-                "power.expired",
-                at,
-                f"{step.holder}'s right to {step.action} lapsed unexercised",
-                instance=f"{instance}:{step.action}",
-                causes=[event.id],
-            ),
-            f"power expiry {spec.id}",
-        )
 
 
 def schedule_levels(

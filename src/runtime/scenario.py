@@ -43,12 +43,16 @@ class Step(BaseModel):
 
     facts: list[dict[str, Any]] | None = None
     advance_to: datetime | None = None
+    exercise: str | None = None  # a power, as its grant says: "deliver_servers/...:terminate"
+    discharge: str | None = None  # an obligation instance, waived or released
+    reason: str = "waived by the creditor"
     expect_error: str | None = None
 
     @model_validator(mode="after")
     def one_action(self) -> Step:
-        if (self.facts is None) == (self.advance_to is None):
-            raise ValueError("a step has either 'facts' or 'advance_to'")
+        actions = [self.facts, self.advance_to, self.exercise, self.discharge]
+        if sum(a is not None for a in actions) != 1:
+            raise ValueError("a step has one of 'facts', 'advance_to', 'exercise', 'discharge'")
         if self.advance_to is not None and self.advance_to.tzinfo is None:
             raise ValueError("advance_to needs a zone, like 2026-04-10T00:00:00Z")
         return self
@@ -100,10 +104,7 @@ def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event],
     try:
         for number, step in enumerate(scenario.steps, start=1):
             try:
-                if step.facts is not None:
-                    events += engine.ingest(step.facts)
-                elif step.advance_to is not None:
-                    events += engine.advance_to(step.advance_to)
+                events += _step(engine, step)
             except (FactError, EngineError) as error:
                 if step.expect_error and step.expect_error in str(error):
                     continue
@@ -120,6 +121,17 @@ def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event],
             + "; ".join(d.message for d in engine.diagnostics),
         )
     return events, ""
+
+
+def _step(engine: Engine, step: Step) -> list[Event]:
+    if step.facts is not None:
+        return engine.ingest(step.facts)
+    if step.advance_to is not None:
+        return engine.advance_to(step.advance_to)
+    if step.exercise is not None:
+        return engine.exercise(step.exercise, "")
+    assert step.discharge is not None
+    return engine.discharge(step.discharge, step.reason)
 
 
 def run_scenario(path: Path, engine_name: str) -> Outcome:

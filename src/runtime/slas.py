@@ -22,6 +22,7 @@ from runtime.evaluate import Missing, evaluate, is_missing
 from runtime.facts import Fact
 from runtime.metrics import MetricReader, Reading, overlaps
 from runtime.money import Money
+from runtime.powers import Powers
 from runtime.windows import Window, windows
 
 MetricListener = Callable[[ir.Metric, Window, datetime], None]
@@ -63,8 +64,9 @@ def metric_facts(metric: ir.Metric) -> set[str]:
 
 
 class WindowKernel:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, powers: Powers) -> None:
         self.ctx = ctx
+        self.powers = powers
         self.metrics = {m.id: m for m in ctx.bundle.metrics}
         self.readings: dict[tuple[str, str], Reading] = {}
         self.closed: dict[str, list[Window]] = {m: [] for m in self.metrics}
@@ -79,6 +81,19 @@ class WindowKernel:
                 ctx.agenda.schedule(
                     close, self._closer(metric, window), f"assess {metric.id} {window.id}"
                 )
+
+    def terminate(self, at: datetime) -> None:
+        """The contract ends early: each window running at `at` is cut there and assessed
+        after its grace, before the settlement statement."""
+        for metric in self.ctx.bundle.metrics:
+            grace = evaluate(metric.grace, self.ctx.scope()) if metric.grace else None
+            for window in windows(metric.window, self.ctx.time):
+                if window.start < at < window.end:
+                    cut = Window(window.id, window.start, at)
+                    close = self.ctx.time.add(at, grace.amount, grace.unit) if grace else at
+                    self.ctx.agenda.schedule(
+                        close, self._closer(metric, cut), f"assess {metric.id} {cut.id} (cut short)"
+                    )
 
     def _closer(self, metric: ir.Metric, window: Window) -> Callable[[datetime], None]:
         return lambda now: self.assess(metric, window, now)
@@ -95,6 +110,9 @@ class WindowKernel:
         return reading
 
     def assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
+        ended = self.ctx.ended_at
+        if ended is not None and (window.start >= ended or window.end > ended):
+            return  # after an early termination only windows clipped to it are assessed
         reading = self.read(metric, window)
         self.readings[(metric.id, window.id)] = reading
         self.closed[metric.id].append(window)
@@ -221,29 +239,18 @@ class WindowKernel:
     ) -> None:
         period = evaluate(sla.claim_within, self.ctx.scope())
         expiry = self.ctx.time.add(window.end, period.amount, period.unit)
-        self.ctx.emit(
+        holder = self.ctx.counterparty(sla.owner)
+        self.powers.grant(
             sla.id,
-            "power.granted",
+            window.id,
+            holder,
+            "claim_credit",
             now,
-            f"{self.ctx.counterparty(sla.owner)} may claim the {amount} credit for {window.id} "
-            f"until {self.ctx.time.local(expiry).date()}",
-            instance=window.id,
-            causes=[cause],
-            values={"expires": self.ctx.time.local(expiry).isoformat()},
-            parties={"holder": self.ctx.counterparty(sla.owner)},
-        )
-        self.ctx.agenda.schedule(
             expiry,
-            lambda now: self.ctx.emit(
-                sla.id,
-                "power.expired",
-                now,
-                f"the right to claim the {amount} credit for "
-                f"{window.id} lapsed: unclaimed credit is value lost",
-                instance=window.id,
-                causes=[cause],
-            ),
-            f"claim expiry {sla.id} {window.id}",
+            f"{holder} may claim the {amount} credit for {window.id} until "
+            f"{self.ctx.time.local(expiry).date()}",
+            [cause],
+            {"expires": self.ctx.time.local(expiry).isoformat(), "credit": amount},
         )
 
     def _earn_back(self, sla: ir.Sla, window: Window, verdict: str, now: datetime) -> None:
