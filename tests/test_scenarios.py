@@ -32,7 +32,7 @@ from runtime.scenario import Outcome, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_ROOT = ROOT / "tests" / "scenarios"
-SCENARIO_DIRS = (SCENARIO_ROOT, ROOT / "examples")
+SCENARIO_DIRS = (SCENARIO_ROOT, ROOT / "examples", ROOT / "tests" / "stdlib")
 KNOWN_BUGS_FILE = SCENARIO_ROOT / "known_bugs.toml"
 
 
@@ -50,7 +50,7 @@ def known_bugs() -> dict[str, str]:
 
 KNOWN_BUGS = known_bugs()
 SCENARIOS = sorted(path for folder in SCENARIO_DIRS for path in folder.rglob("*.scenario.yaml"))
-CONTRACTS = sorted(SCENARIO_ROOT.rglob("contract.clause"))
+CONTRACTS = sorted(p for folder in SCENARIO_DIRS for p in folder.rglob("*.clause"))
 
 
 def scenario_params() -> list[pytest.ParameterSet]:
