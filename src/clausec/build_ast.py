@@ -224,7 +224,8 @@ class AstBuilder(ClauseBuilder):
         return n.QName(tuple(str(t) for t in c), self.span(meta))
 
     def event_ref(self, meta: Meta, c: list[Any]) -> n.EventRef | n.Name:
-        parts = _dotted_parts(c[0])
+        dotted = n.dotted_name(c[0])
+        parts = tuple(dotted.split(".")) if dotted else None
         if parts is None:
             self.diagnostics.append(
                 Diagnostic(
@@ -262,12 +263,3 @@ def _as_amendment_stmt(stmt: Any) -> n.AmendmentStmt:
         return n.AmendmentStmt("summary", None, None, None, None, (stmt.text,), stmt.span)
     assert isinstance(stmt, n.HeaderStmt)
     return n.AmendmentStmt(stmt.key, None, None, None, None, stmt.values, stmt.span)
-
-
-def _dotted_parts(expr: Any) -> tuple[str, ...] | None:
-    if isinstance(expr, n.Name):
-        return (expr.name,)
-    if isinstance(expr, n.Attr):
-        base = _dotted_parts(expr.obj)
-        return (*base, expr.name) if base else None
-    return None

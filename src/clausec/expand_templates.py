@@ -24,15 +24,7 @@ from clausec.rewrite import rewrite
 
 Loader = Callable[[Path], tuple[n.SourceFile | None, list[Diagnostic]]]
 
-_NAMED = (
-    n.MetricDecl,
-    n.SlaDecl,
-    n.ObligationDecl,
-    n.EscalationDecl,
-    n.TriggerDecl,
-    n.IncentiveDecl,
-    n.PlanDecl,
-)
+_NAMED = n.NAMED_TYPES
 
 
 @dataclass

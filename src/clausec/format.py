@@ -30,13 +30,11 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from lark import Lark, Token, Tree, UnexpectedInput
 
 from clausec.diagnostics import Diagnostic
-from clausec.parse import parse_source
-from clausec.resources import grammar_path
+from clausec.parse import parse_source, parser
 
 INDENT = 2
 CONTINUATION = 4
@@ -100,17 +98,9 @@ def check_formatted(text: str, path: str) -> bool:
 # ---------------------------------------------------------------- reading the source
 
 
-@cache
 def _token_parser() -> Lark:
     """The language's parser, but keeping every token (braces included) in the tree."""
-    return Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        keep_all_tokens=True,
-    )
+    return parser(keep_all_tokens=True)
 
 
 @dataclass(slots=True)

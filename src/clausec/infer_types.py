@@ -111,7 +111,7 @@ class ExprTyper:
         return self.error("CC201", f"unknown name '{name}'", expr.span, did_you_mean(name, known))
 
     def _attr(self, expr: n.Attr, env: Env) -> Type:
-        dotted = _dotted(expr)
+        dotted = n.dotted_name(expr)
         if dotted is not None and dotted in env.globals:
             return env.globals[dotted]
         base = self.infer(expr.obj, env)
@@ -310,15 +310,6 @@ def _arithmetic_help(op: str, left: Type, right: Type) -> str | None:
         return "write a percentage of an amount, like 10% of monthly_fee"
     if left.kind == right.kind == "money" and op == "*":
         return "multiply an amount by a number or a percentage, not by another amount"
-    return None
-
-
-def _dotted(expr: n.Expr) -> str | None:
-    if isinstance(expr, n.Name):
-        return expr.name
-    if isinstance(expr, n.Attr):
-        base = _dotted(expr.obj)
-        return f"{base}.{expr.name}" if base else None
     return None
 
 

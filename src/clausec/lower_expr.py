@@ -79,7 +79,7 @@ def lower(expr: n.Expr | None, scope: Scope) -> Any:
     if isinstance(expr, n.Name):
         return _name(expr.name, scope)
     if isinstance(expr, n.Attr):
-        dotted = _dotted(expr)
+        dotted = n.dotted_name(expr)
         if dotted in scope.params or dotted in scope.metrics:
             return _name(dotted, scope)
         return ["attr", lower(expr.obj, scope), expr.name]
@@ -134,12 +134,3 @@ def _call(call: n.Call, scope: Scope) -> list[Any]:
         spec["fact"] = subject.name
     spec["where"] = lower(arg.where, scope.with_fact(spec["fact"]))
     return ["agg", call.func, spec]
-
-
-def _dotted(expr: n.Expr) -> str | None:
-    if isinstance(expr, n.Name):
-        return expr.name
-    if isinstance(expr, n.Attr):
-        base = _dotted(expr.obj)
-        return f"{base}.{expr.name}" if base else None
-    return None

@@ -9,137 +9,196 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clausec.diagnostics import Span
+from clausec.nodes_clauses import (  # re-exported
+    AggregateCap as AggregateCap,
+)
+from clausec.nodes_clauses import (
+    AmountStmt as AmountStmt,
+)
+from clausec.nodes_clauses import (
+    Anchor as Anchor,
+)
+from clausec.nodes_clauses import (
+    BandRow as BandRow,
+)
+from clausec.nodes_clauses import (
+    BandTable as BandTable,
+)
+from clausec.nodes_clauses import (
+    CapStmt as CapStmt,
+)
+from clausec.nodes_clauses import (
+    CheckpointStmt as CheckpointStmt,
+)
+from clausec.nodes_clauses import (
+    CloseoutDecl as CloseoutDecl,
+)
+from clausec.nodes_clauses import (
+    CloseoutStmt as CloseoutStmt,
+)
+from clausec.nodes_clauses import (
+    Condition as Condition,
+)
+from clausec.nodes_clauses import (
+    CureStep as CureStep,
+)
+from clausec.nodes_clauses import (
+    Deadline as Deadline,
+)
+from clausec.nodes_clauses import (
+    Duty as Duty,
+)
+from clausec.nodes_clauses import (
+    EscalateBlock as EscalateBlock,
+)
+from clausec.nodes_clauses import (
+    EscalationDecl as EscalationDecl,
+)
+from clausec.nodes_clauses import (
+    Evidence as Evidence,
+)
+from clausec.nodes_clauses import (
+    GoalStmt as GoalStmt,
+)
+from clausec.nodes_clauses import (
+    IncentiveDecl as IncentiveDecl,
+)
+from clausec.nodes_clauses import (
+    IncentiveStmt as IncentiveStmt,
+)
+from clausec.nodes_clauses import (
+    LatePower as LatePower,
+)
+from clausec.nodes_clauses import (
+    Level as Level,
+)
+from clausec.nodes_clauses import (
+    LevelAction as LevelAction,
+)
+from clausec.nodes_clauses import (
+    MetricDecl as MetricDecl,
+)
+from clausec.nodes_clauses import (
+    MetricOption as MetricOption,
+)
+from clausec.nodes_clauses import (
+    MinimumStmt as MinimumStmt,
+)
+from clausec.nodes_clauses import (
+    ObligationBody as ObligationBody,
+)
+from clausec.nodes_clauses import (
+    ObligationDecl as ObligationDecl,
+)
+from clausec.nodes_clauses import (
+    ObligationStmt as ObligationStmt,
+)
+from clausec.nodes_clauses import (
+    OutcomeStmt as OutcomeStmt,
+)
+from clausec.nodes_clauses import (
+    PlanDecl as PlanDecl,
+)
+from clausec.nodes_clauses import (
+    PlanStmt as PlanStmt,
+)
+from clausec.nodes_clauses import (
+    Rate as Rate,
+)
+from clausec.nodes_clauses import (
+    Recurrence as Recurrence,
+)
+from clausec.nodes_clauses import (
+    Reparation as Reparation,
+)
+from clausec.nodes_clauses import (
+    ReparationStep as ReparationStep,
+)
+from clausec.nodes_clauses import (
+    RoundStmt as RoundStmt,
+)
+from clausec.nodes_clauses import (
+    SlaBodyStmt as SlaBodyStmt,
+)
+from clausec.nodes_clauses import (
+    SlaDecl as SlaDecl,
+)
+from clausec.nodes_clauses import (
+    SlaStmt as SlaStmt,
+)
+from clausec.nodes_clauses import (
+    TierRow as TierRow,
+)
+from clausec.nodes_clauses import (
+    TierTable as TierTable,
+)
+from clausec.nodes_clauses import (
+    TriggerDecl as TriggerDecl,
+)
+from clausec.nodes_clauses import (
+    TriggerStmt as TriggerStmt,
+)
+from clausec.nodes_clauses import (
+    Window as Window,
+)
+from clausec.nodes_expr import (  # re-exported: passes import `nodes` only
+    Arg as Arg,
+)
+from clausec.nodes_expr import (
+    Attr as Attr,
+)
+from clausec.nodes_expr import (
+    Binary as Binary,
+)
+from clausec.nodes_expr import (
+    Call as Call,
+)
+from clausec.nodes_expr import (
+    Compare as Compare,
+)
+from clausec.nodes_expr import (
+    EventRef as EventRef,
+)
+from clausec.nodes_expr import (
+    Expr as Expr,
+)
+from clausec.nodes_expr import (
+    Index as Index,
+)
+from clausec.nodes_expr import (
+    InformStmt as InformStmt,
+)
+from clausec.nodes_expr import (
+    Literal as Literal,
+)
+from clausec.nodes_expr import (
+    Lookup as Lookup,
+)
+from clausec.nodes_expr import (
+    Name as Name,
+)
+from clausec.nodes_expr import (
+    Notify as Notify,
+)
+from clausec.nodes_expr import (
+    OwnerStmt as OwnerStmt,
+)
+from clausec.nodes_expr import (
+    Power as Power,
+)
+from clausec.nodes_expr import (
+    QName as QName,
+)
+from clausec.nodes_expr import (
+    TypeRef as TypeRef,
+)
+from clausec.nodes_expr import (
+    Unary as Unary,
+)
+from clausec.nodes_expr import (
+    dotted_name as dotted_name,
+)
 from clausec.values import LiteralValue
-
-# ---------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    value: LiteralValue
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    name: str
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Attr:
-    obj: Expr
-    name: str
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    obj: Expr
-    index: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Arg:
-    value: Expr
-    where: Expr | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    func: str
-    args: tuple[Arg, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Unary:
-    op: str  # "not" | "neg"
-    operand: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Binary:
-    op: str  # "and" | "or" | "+" | "-" | "*" | "/" | "of"
-    left: Expr
-    right: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """A comparison chain: `95% <= availability < 99%` has three operands and two ops."""
-
-    operands: tuple[Expr, ...]
-    ops: tuple[str, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    entries: tuple[tuple[str, Expr], ...]
-    span: Span
-
-
-Expr = Literal | Name | Attr | Index | Call | Unary | Binary | Compare | Lookup
-
-# ---------------------------------------------------------------- shared pieces
-
-
-@dataclass(frozen=True, slots=True)
-class QName:
-    parts: tuple[str, ...]
-    span: Span
-
-    @property
-    def dotted(self) -> str:
-        return ".".join(self.parts)
-
-
-@dataclass(frozen=True, slots=True)
-class EventRef:
-    clause: QName
-    event: str
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class TypeRef:
-    name: str | None  # None for an inline enum
-    enum: tuple[str, ...]
-    optional: bool
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerStmt:
-    role: str
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class InformStmt:
-    roles: tuple[str, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Notify:
-    roles: tuple[str, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Power:
-    holder: str
-    action: str
-    within: Expr | None
-    notice: Expr | None
-    span: Span
-
 
 # ---------------------------------------------------------------- header, parties, params, facts
 
@@ -194,357 +253,6 @@ class FactDecl:
     name: str
     key: str | None
     fields: tuple[FieldDecl, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- metrics and windows
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    kind: str  # calendar | contract_year | billing | rolling | instance
-    period: str | None = None  # month | quarter | year | week | day (calendar)
-    duration: LiteralValue = None  # rolling
-    fact: str | None = None  # instance
-    start_day: int | None = None  # billing cycle
-
-
-@dataclass(frozen=True, slots=True)
-class MetricOption:
-    kind: str  # exclude | missing | grace | volume
-    fact: str | None
-    expr: Expr | None
-    policy: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class MetricDecl:
-    name: str
-    ref: str | None
-    window: Window
-    expr: Expr
-    options: tuple[MetricOption, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- amounts, tiers, caps
-
-
-@dataclass(frozen=True, slots=True)
-class Rate:
-    unit: str  # hour | day | business_day | week | month | year
-    late: bool
-    part_policy: str  # completed | or_part_thereof | pro_rata
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class TierRow:
-    condition: Expr | None  # None is `otherwise`
-    value: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class TierTable:
-    policy: str  # first_match | unique | collect_sum
-    rows: tuple[TierRow, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class BandRow:
-    lower: Expr
-    upper: Expr | None
-    value: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class BandTable:
-    kind: str  # marginal | whole
-    rows: tuple[BandRow, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class AmountStmt:
-    kind: str  # credit | penalty | bonus | interest | rebate | damages
-    expr: Expr | None  # simple amount, or the base of a table
-    rate: Rate | None
-    tiers: TierTable | None
-    bands: BandTable | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class CapStmt:
-    amount: Expr
-    scope: str  # window | instance | month | quarter | year | contract_year | contract
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class MinimumStmt:
-    amount: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class RoundStmt:
-    mode: str
-    quantum: LiteralValue
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class AggregateCap:
-    kinds: tuple[str, ...]
-    amount: Expr
-    scope: str
-    span: Span
-
-
-# ---------------------------------------------------------------- SLAs
-
-
-@dataclass(frozen=True, slots=True)
-class SlaStmt:
-    """measure | target | claim | earn_back: the simple one-value statements of an SLA."""
-
-    kind: str
-    expr: Expr | None
-    metric: QName | None
-    count: int | None
-    span: Span
-
-
-SlaBodyStmt = SlaStmt | AmountStmt | CapStmt | MinimumStmt | RoundStmt | OwnerStmt | InformStmt
-
-
-@dataclass(frozen=True, slots=True)
-class SlaDecl:
-    name: str
-    ref: str | None
-    stmts: tuple[SlaBodyStmt, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- obligations
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    fact: str
-    where: Expr | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    kind: str  # start | end | window_end | event | field
-    event: EventRef | None
-    field: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    kind: str  # by | within
-    expr: Expr
-    anchor: Anchor | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Duty:
-    debtor: str
-    modality: str  # must | must_not
-    action: str
-    evidence: Evidence | None
-    deadline: Deadline | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Recurrence:
-    kind: str  # for_each | every
-    fact: str | None
-    where: Expr | None
-    period: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class ObligationStmt:
-    """creditor | starts | ongoing | survives | suspend: the simple statements of an obligation."""
-
-    kind: str
-    name: str | None
-    expr: Expr | None
-    event: EventRef | None
-    mode: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class CureStep:
-    within: Expr
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class LatePower:
-    threshold: Expr
-    power: Power
-    span: Span
-
-
-ReparationStep = (
-    AmountStmt | CapStmt | MinimumStmt | RoundStmt | CureStep | Power | Notify | LatePower
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Reparation:
-    steps: tuple[ReparationStep, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class LevelAction:
-    kind: str  # notify | assign | require
-    roles: tuple[str, ...]
-    deliverable: str | None
-    party: str | None
-    within: Expr | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Level:
-    name: str
-    after: Expr
-    actions: tuple[LevelAction, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class EscalateBlock:
-    levels: tuple[Level, ...]
-    span: Span
-
-
-ObligationBody = (
-    Duty | Deadline | ObligationStmt | Reparation | EscalateBlock | OwnerStmt | InformStmt
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ObligationDecl:
-    name: str
-    ref: str | None
-    recurrence: Recurrence | None
-    stmts: tuple[ObligationBody, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- escalation, triggers, incentives
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationDecl:
-    name: str
-    ref: str | None
-    on: EventRef
-    levels: tuple[Level, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    kind: str  # count | n_of_m | expr | event | metric
-    event: EventRef | None
-    expr: Expr | None
-    count: int | None
-    of: int | None
-    within: LiteralValue
-    metric: QName | None
-    span: Span
-
-
-TriggerStmt = Notify | Power | Duty | OwnerStmt
-
-
-@dataclass(frozen=True, slots=True)
-class TriggerDecl:
-    name: str
-    ref: str | None
-    condition: Condition
-    stmts: tuple[TriggerStmt, ...]
-    span: Span
-
-
-IncentiveStmt = AmountStmt | CapStmt | RoundStmt | OwnerStmt
-
-
-@dataclass(frozen=True, slots=True)
-class IncentiveDecl:
-    name: str
-    ref: str | None
-    condition: Condition
-    stmts: tuple[IncentiveStmt, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- plans and close-out
-
-
-@dataclass(frozen=True, slots=True)
-class GoalStmt:
-    text: str
-    kpi: Expr
-    owner: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointStmt:
-    period: str
-    duty: Duty
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeStmt:
-    fact: str
-    span: Span
-
-
-PlanStmt = GoalStmt | CheckpointStmt | OutcomeStmt | OwnerStmt | InformStmt
-
-
-@dataclass(frozen=True, slots=True)
-class PlanDecl:
-    name: str
-    ref: str | None
-    stmts: tuple[PlanStmt, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class CloseoutStmt:
-    kind: str  # reconcile | lessons
-    role: str | None
-    deadline: Deadline | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class CloseoutDecl:
-    ref: str | None
-    stmts: tuple[Duty | CloseoutStmt, ...]
     span: Span
 
 
@@ -641,3 +349,7 @@ class SourceFile:
 
 
 Clause = SlaDecl | ObligationDecl | EscalationDecl | TriggerDecl | IncentiveDecl | PlanDecl
+
+# Clauses with a name that can be referred to, and (with metrics) renamed by a template.
+CLAUSE_TYPES = (SlaDecl, ObligationDecl, EscalationDecl, TriggerDecl, IncentiveDecl, PlanDecl)
+NAMED_TYPES = (MetricDecl, *CLAUSE_TYPES)

@@ -53,14 +53,16 @@ TERMINAL_WORDS: dict[str, str] = {
 
 
 @cache
-def parser() -> Lark:
-    """The one LALR parser of the language, built on first use."""
+def parser(keep_all_tokens: bool = False) -> Lark:
+    """The one LALR parser of the language, built on first use. The formatter asks for a
+    variant that keeps every token (braces included) in the tree."""
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        keep_all_tokens=keep_all_tokens,
     )
 
 

@@ -28,14 +28,7 @@ CLAUSE_EVENTS: dict[type, tuple[str, ...]] = {
     n.MetricDecl: ("assessed",),
 }
 
-CLAUSE_TYPES = (
-    n.SlaDecl,
-    n.ObligationDecl,
-    n.EscalationDecl,
-    n.TriggerDecl,
-    n.IncentiveDecl,
-    n.PlanDecl,
-)
+CLAUSE_TYPES = n.CLAUSE_TYPES
 
 
 @dataclass
