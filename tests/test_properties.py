@@ -110,3 +110,25 @@ def test_money_never_loses_a_cent(facts: list[dict[str, Any]]) -> None:
 def test_the_same_inputs_give_the_same_events(facts: list[dict[str, Any]]) -> None:
     ordered = sorted(facts, key=_time)
     assert dumps(run([ordered])) == dumps(run([ordered]))
+
+
+@SETTINGS
+@given(outages(), st.randoms(use_true_random=False))
+def test_late_facts_keep_the_ledger_consistent(facts: list[dict[str, Any]], rnd: Any) -> None:
+    """Facts that arrive after their windows were settled restate them; whatever the order,
+    the settlement equals the credits and restatements the events carried."""
+    engine = Engine(BUNDLE)
+    events = engine.advance_to(datetime(2027, 1, 10, tzinfo=UTC))
+    shuffled = list(facts)
+    rnd.shuffle(shuffled)
+    for fact in shuffled:
+        events += engine.ingest([fact])
+    events += engine.advance_to(END)
+    (closeout,) = [e for e in events if e.kind == "closeout"]
+    credits = sum((Decimal(e.amount.split()[0]) for e in events
+                   if e.amount and e.kind in ("credit", "restatement")), Decimal(0))
+    assert Decimal(closeout.explanation.values["total credits"].split()[0]) == credits
+    in_order = run([sorted(facts, key=_time)])
+    final = {e.instance: e.verdict for e in in_order if e.kind == "assessment"}
+    restated = {e.instance: e.verdict for e in events if e.kind in ("assessment", "restatement")}
+    assert restated == final

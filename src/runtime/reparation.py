@@ -10,6 +10,7 @@ or at close-out if it never does, each under the clause's caps.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from clausec import ir
 from runtime.amounts import Trace, units_late
 from runtime.derived import required
-from runtime.evaluate import Duration, evaluate, is_missing
+from runtime.evaluate import Duration, Scope, evaluate, is_missing
 from runtime.money import Money
 
 if TYPE_CHECKING:
@@ -195,6 +196,20 @@ def escalate(
     del event
 
 
+@dataclass(frozen=True)
+class Lateness:
+    """How late a duty was performed (or still is at close-out), for charging its chain."""
+
+    deadline: datetime
+    performed: datetime
+    minutes: Decimal
+    business_days: Decimal
+
+    @property
+    def days(self) -> str:
+        return _days(self.minutes)
+
+
 def settle_lateness(
     kernel: ObligationKernel, inst: Instance, performed: datetime, now: datetime, facts: list[str]
 ) -> None:
@@ -202,58 +217,76 @@ def settle_lateness(
     ctx = kernel.ctx
     if inst.deadline is None:
         return
-    late_minutes = Decimal(int((performed - inst.deadline).total_seconds())) / 60
-    business = ctx.time.business_days_between(inst.deadline, performed)
+    late = Lateness(
+        inst.deadline,
+        performed,
+        Decimal(int((performed - inst.deadline).total_seconds())) / 60,
+        ctx.time.business_days_between(inst.deadline, performed),
+    )
     verb = "performed" if performed <= ctx.time.end and inst.performed else "still unperformed"
     ctx.emit(
         inst.spec.id,
         "notice",
         now,
-        f"{inst.spec.duty.debtor} {verb} {_days(late_minutes)} days late",
+        f"{inst.spec.duty.debtor} {verb} {late.days} days late",
         instance=inst.id,
         facts=facts,
         causes=_cause(inst),
         values={"deadline": inst.deadline.isoformat(), "performed": performed.isoformat()},
     )
-    limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]
     scope = ctx.scope(fields=inst.record or {})
     if inst.record is not None and inst.spec.recurrence:  # `invoice.amount` in the chain
         scope.records[inst.spec.recurrence.get("fact") or ""] = inst.record
     for step in inst.spec.reparation:
-        if step.kind != "amount" or step.amount is None:
-            continue
-        trace = Trace()
-        per_unit = evaluate(step.amount.expr, scope)
-        if not isinstance(per_unit, Money):
-            needs = ", ".join(per_unit.needs) if is_missing(per_unit) else str(per_unit)
-            ctx.report("RT401", f"{inst.id} {step.amount.kind}", f"cannot be computed ({needs})")
-            continue
-        units = Decimal(1)
-        if step.amount.rate is not None:
-            units = units_late(step.amount.rate, Duration(late_minutes, "minute"), business, trace)
-        value = per_unit * units
-        trace.add("amount", per_unit=per_unit, units=units, total=value)
-        charged, record = ctx.charge(
-            inst.spec.id, step.amount.kind, value, limits, scope, performed, trace, instance=inst.id
-        )
-        event = ctx.emit(
-            inst.spec.id,
-            "penalty",
-            now,
-            f"{step.amount.kind} of {charged} for {_days(late_minutes)} days late",
-            instance=inst.id,
-            amount=charged,
-            facts=sorted(set(facts + inst.facts)),
-            parties=inst.parties,
-            steps=trace.steps,
-            causes=_cause(inst),
-            values={
-                "deadline": f"{ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}",
-                "performed": f"{ctx.time.local(performed):%Y-%m-%d %H:%M %Z}",
-                "days late": _days(late_minutes),
-            },
-        )
-        record.event = event.id
+        if step.kind == "amount" and step.amount is not None:
+            _charge(kernel, inst, step.amount, late, scope, now, facts)
+
+
+def _charge(
+    kernel: ObligationKernel,
+    inst: Instance,
+    amount: ir.Amount,
+    late: Lateness,
+    scope: Scope,
+    now: datetime,
+    facts: list[str],
+) -> None:
+    """One amount of the chain: a rate per unit late (or a fixed sum), under the chain's caps."""
+    ctx = kernel.ctx
+    trace = Trace()
+    per_unit = evaluate(amount.expr, scope)
+    if not isinstance(per_unit, Money):
+        needs = ", ".join(per_unit.needs) if is_missing(per_unit) else str(per_unit)
+        ctx.report("RT401", f"{inst.id} {amount.kind}", f"cannot be computed ({needs})")
+        return
+    units = Decimal(1)
+    if amount.rate is not None:
+        units = units_late(amount.rate, Duration(late.minutes, "minute"), late.business_days, trace)
+    value = per_unit * units
+    trace.add("amount", per_unit=per_unit, units=units, total=value)
+    limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]
+    charged, record = ctx.charge(
+        inst.spec.id, amount.kind, value, limits, scope, late.performed, trace, instance=inst.id
+    )
+    local = "%Y-%m-%d %H:%M %Z"
+    event = ctx.emit(
+        inst.spec.id,
+        "penalty",
+        now,
+        f"{amount.kind} of {charged} for {late.days} days late",
+        instance=inst.id,
+        amount=charged,
+        facts=sorted(set(facts + inst.facts)),
+        parties=inst.parties,
+        steps=trace.steps,
+        causes=_cause(inst),
+        values={
+            "deadline": f"{ctx.time.local(late.deadline):{local}}",
+            "performed": f"{ctx.time.local(late.performed):{local}}",
+            "days late": late.days,
+        },
+    )
+    record.event = event.id
 
 
 def _days(minutes: Decimal) -> str:

@@ -317,71 +317,9 @@ class WindowKernel:
                     self._restate(metric, window, fact, now)
 
     def _restate(self, metric: ir.Metric, window: Window, fact: Fact, now: datetime) -> None:
-        reading = self.read(metric, window)
-        self.readings[(metric.id, window.id)] = reading
-        for sla in self.ctx.bundle.slas:
-            old = self.state[sla.id].assessments.get(window.id)
-            if sla_metric(sla) != metric.id or old is None:
-                continue
-            verdict, _ = self._verdict(sla, window)
-            trace = Trace()
-            value = self._credit_value(sla, window, trace) if verdict == "breached" else None
-            if verdict == old.verdict and value == old.credit:
-                continue
-            self._emit_restatement(sla, old, verdict, reading, value, trace, fact, now)
+        from runtime.restate import restate_window
 
-    def _emit_restatement(
-        self,
-        sla: ir.Sla,
-        old: Assessment,
-        verdict: str,
-        reading: Reading,
-        value: Money | None,
-        trace: Trace,
-        fact: Fact,
-        now: datetime,
-    ) -> None:
-        zero = Money.zero(self.ctx.currency)
-        new_amount = zero
-        if value is not None:
-            scope = self.ctx.scope(window=(old.window.start, old.window.end))
-            # The new amount is capped as if it had been charged in the first place.
-            self.ctx.charges[:] = [
-                c
-                for c in self.ctx.charges
-                if not (c.clause == sla.id and c.window == old.window.id)
-            ]
-            new_amount, _ = self.ctx.charge(
-                sla.id,
-                "credit",
-                value,
-                sla.limits,
-                scope,
-                old.window.start,
-                trace,
-                window=old.window.id,
-            )
-        delta = new_amount - (old.credit or zero)
-        self.ctx.emit(
-            sla.id,
-            "restatement",
-            now,
-            f"{sla.id} for {old.window.id} restated after late fact {fact.id}: {old.verdict} -> "
-            f"{verdict}, credit {old.credit or zero} -> {new_amount} (change {delta})",
-            instance=old.window.id,
-            amount=delta,
-            verdict=verdict,
-            facts=[fact.id],
-            values={
-                "metric": self._shown(sla, reading),
-                "previous": old.event,
-            },
-            steps=trace.steps,
-            causes=[old.event],
-        )
-        self.state[sla.id].assessments[old.window.id] = Assessment(
-            sla, old.window, verdict, reading, new_amount if value else None, old.event
-        )
+        restate_window(self, metric, window, fact, now)
 
 
 def _metrics_in(node: Any, found: list[str]) -> list[str]:
