@@ -17,6 +17,7 @@ from pathlib import Path
 
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, Span
+from clausec.resolve_names import Symbols
 from clausec.rewrite import walk
 from clausec.values import Money
 
@@ -127,3 +128,26 @@ def find_base_contract(
         if source is not None and contract_id(source) == wanted:
             return candidate
     return None
+
+
+def version_mismatch(
+    amendment: n.AmendmentDecl, wanted: str, version: int, base_path: Path, symbols: Symbols
+) -> Iterable[Diagnostic]:
+    """An amendment must amend the version in force."""
+    header = symbols.header.get("version")
+    base_version = header.values[0] if header and header.values else None
+    if base_version == version:
+        return
+    line = next(s for s in amendment.stmts if s.kind == "amends")
+    help_text = (
+        f'amend the version in force: amends "{wanted}" version {base_version}, and '
+        f"number this amendment's result version {base_version + 1}"
+        if isinstance(base_version, int)
+        else None
+    )
+    yield Diagnostic(
+        "CC318",
+        f"this amends version {version}, but {base_path} is version {base_version}",
+        line.span,
+        help=help_text,
+    )

@@ -17,6 +17,7 @@ from clausec.check_library import (
     check_amendment,
     find_base_contract,
     template_as_contract,
+    version_mismatch,
 )
 from clausec.check_semantics import check_semantics
 from clausec.check_types import TypeTable, check_types
@@ -140,6 +141,7 @@ def _check_library(result: Compilation, source: n.SourceFile) -> Compilation:
 
 
 def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None:
+    """Apply the amendment to the contract it names, found beside it, and check the result."""
     target = amends(amendment)
     if target is None:
         return
@@ -160,7 +162,7 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
         return
     base = compile_contract(base_path)
     result.sources.update(base.sources)
-    if base.contract is None or not base.ok:
+    if base.contract is None or base.symbols is None or not base.ok:
         result.add(
             [
                 Diagnostic(
@@ -172,22 +174,7 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
             ]
         )
         return
-    base_version = base.symbols.header["version"].values[0] if base.symbols else None
-    if base_version != version:
-        line = next(s for s in amendment.stmts if s.kind == "amends")
-        result.add(
-            [
-                Diagnostic(
-                    "CC318",
-                    f"this amends version {version}, but {base_path} is version {base_version}",
-                    line.span,
-                    help=f'amend the version in force: amends "{wanted}" version '
-                    f"{base_version}, and number this amendment's result version {base_version + 1}"
-                    if isinstance(base_version, int)
-                    else None,
-                )
-            ]
-        )
+    result.add(list(version_mismatch(amendment, wanted, version, base_path, base.symbols)))
     amended, diagnostics = apply_amendment(base.contract, amendment)
     if result.add(diagnostics):
         checked = _analyse(Compilation(result.path, result.sources), amended)
