@@ -66,6 +66,35 @@ def relative_path(path: str, base: Path) -> str:
     return resolved.name
 
 
+def _declarations(symbols: Symbols, types: TypeTable, scope: Scope) -> dict[str, Any]:
+    """Parties, roles, parameters and fact schemas: the bundle's declarations."""
+    return {
+        "parties": [
+            ir.Party(name=p.name, legal_name=p.legal_name) for p in symbols.parties.values()
+        ],
+        "roles": [
+            ir.Role(name=r.name, party=r.party, contact=r.contact, raci=r.raci)
+            for r in symbols.roles.values()
+        ],
+        "params": [
+            ir.Param(name=p.name, type=type_ir(types.params[p.name]), value=lower(p.default, scope))
+            for p in symbols.params.values()
+        ],
+        "facts": [
+            ir.FactSchema(
+                name=f.name,
+                key=f.key,
+                fields={k: type_ir(v) for k, v in types.facts[f.name].items()},
+            )
+            for f in symbols.facts.values()
+        ],
+        "aggregate_caps": [
+            ir.AggregateCap(kinds=list(c.kinds), amount=lower(c.amount, scope), scope=c.scope)
+            for c in symbols.aggregate_caps
+        ],
+    }
+
+
 def lower_to_ir(
     contract: n.ContractDecl,
     symbols: Symbols,
@@ -95,32 +124,12 @@ def lower_to_ir(
     clauses = ClauseLowerer(scope, span_ir, sources, types)
     bundle = ir.Bundle(
         header=header,
-        parties=[ir.Party(name=p.name, legal_name=p.legal_name) for p in symbols.parties.values()],
-        roles=[
-            ir.Role(name=r.name, party=r.party, contact=r.contact, raci=r.raci)
-            for r in symbols.roles.values()
-        ],
-        params=[
-            ir.Param(name=p.name, type=type_ir(types.params[p.name]), value=lower(p.default, scope))
-            for p in symbols.params.values()
-        ],
-        facts=[
-            ir.FactSchema(
-                name=f.name,
-                key=f.key,
-                fields={k: type_ir(v) for k, v in types.facts[f.name].items()},
-            )
-            for f in symbols.facts.values()
-        ],
         metrics=[
             clauses.metric(m, type_ir(types.metrics[m.name])) for m in symbols.metrics.values()
         ],
         order=graph.order,
-        aggregate_caps=[
-            ir.AggregateCap(kinds=list(c.kinds), amount=lower(c.amount, scope), scope=c.scope)
-            for c in symbols.aggregate_caps
-        ],
         closeout=clauses.closeout(symbols.closeout) if symbols.closeout else None,
+        **_declarations(symbols, types, scope),
         **clauses.lower_clauses(symbols.clauses.values()),
     )
     return bundle.with_hash()
