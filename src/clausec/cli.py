@@ -129,7 +129,8 @@ def compile_command(file: str, output: str | None, fmt: str) -> None:
         click.echo(f"wrote {output} ({result.bundle.hash})", err=True)
 
 
-from clausec.cli_report import report  # noqa: E402  (commands register on main)
+from clausec.cli_ledger import ledger  # noqa: E402  (commands register on main)
+from clausec.cli_report import report  # noqa: E402
 from clausec.cli_run import explain, run_command  # noqa: E402
 from clausec.cli_test import test_command  # noqa: E402
 from clausec.cli_tools import fmt_command, graph, new  # noqa: E402
@@ -141,6 +142,7 @@ main.add_command(run_command)
 main.add_command(explain)
 main.add_command(test_command)
 main.add_command(report)
+main.add_command(ledger)
 
 
 def run() -> None:

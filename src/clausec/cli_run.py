@@ -15,10 +15,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from runtime.durable import DurableEngine
 from runtime.engine import Engine, EngineError
 from runtime.events import Event
-from runtime.facts import FactError
+from runtime.facts import Fact, FactError
 from runtime.matchers import MatcherUnavailable
+from runtime.store import StoreError
 
 BATCH = 1000
 ENGINE = click.option(
@@ -54,39 +56,65 @@ def _batches(facts: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield facts[start : start + BATCH]
 
 
-def run_engine(
-    contract: str, facts_path: str | None, until: datetime | None, engine: str, show_progress: bool
-) -> Engine:
-    from clausec.cli import UsageError
-
+def _open(contract: str, engine: str, store: str | None) -> Engine | DurableEngine:
     try:
-        runner = Engine.load(contract, engine=engine)
-    except (EngineError, MatcherUnavailable) as error:
+        if store is not None:
+            return DurableEngine.open(contract, store, engine=engine)
+        return Engine.load(contract, engine=engine)
+    except (EngineError, MatcherUnavailable, StoreError) as error:
         click.echo(str(error), err=True)
         sys.exit(1 if isinstance(error, EngineError) else 2)
+
+
+def _as_of(
+    facts: list[dict[str, Any]], accepted: list[Fact], until: datetime | None
+) -> list[dict[str, Any]]:
+    """Evaluating as of `until` means what was known then: later facts wait."""
+    if until is None:
+        return facts
+    known = {f.id for f in accepted if f.time <= until}
+    if len(facts) > len(known):
+        click.echo(
+            f"{len(facts) - len(known)} facts after {until.isoformat()} not applied", err=True
+        )
+    return [f for f in facts if f.get("id") in known]
+
+
+def run_engine(
+    contract: str,
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    show_progress: bool,
+    store: str | None = None,
+) -> Engine:
+    """Load, feed the facts file (whole or nothing) and move the clock. With a store, facts
+    it already holds are skipped, so re-running a growing facts file is idempotent."""
+    from clausec.cli import UsageError
+
+    runner = _open(contract, engine, store)
+    core = runner.engine if isinstance(runner, DurableEngine) else runner
     facts = read_facts(Path(facts_path)) if facts_path else []
+    recorded = [f for f in facts if f.get("id") in core.seen]
+    if recorded:
+        click.echo(f"{len(recorded)} facts already in the store, skipped", err=True)
+        facts = [f for f in facts if f.get("id") not in core.seen]
     try:
-        accepted = runner.validate(facts)  # the whole file or nothing
-        if until is not None:  # evaluate as of `until`: what was known then
-            known = {f.id for f in accepted if f.time <= until}
-            later = len(facts) - len(known)
-            facts = [f for f in facts if f.get("id") in known]
-            if later:
-                click.echo(f"{later} facts after {until.isoformat()} not applied", err=True)
+        facts = _as_of(facts, core.validate(facts), until)
         with Progress(transient=True, disable=not show_progress or len(facts) < 5 * BATCH) as bar:
             task = bar.add_task("ingesting facts", total=len(facts))
             for batch in _batches(facts):
                 runner.ingest(batch)
                 bar.advance(task, len(batch))
-        if until is not None:
+        if until is not None and until > core.clock:
             runner.advance_to(until)
     except FactError as error:
         raise UsageError(
             "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
         ) from error
-    except EngineError as error:
+    except (EngineError, StoreError) as error:
         raise UsageError(str(error)) from error
-    return runner
+    return core
 
 
 def report_runtime_diagnostics(runner: Engine) -> None:
@@ -150,6 +178,7 @@ def _aware(moment: datetime | None) -> datetime | None:
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--kind", "kinds", multiple=True, help="Show only events of this kind.")
+@click.option("--store", help="Keep state in this store (a SQLite file): durable, resumable.")
 def run_command(
     contract: str,
     facts_path: str | None,
@@ -157,9 +186,11 @@ def run_command(
     engine: str,
     fmt: str,
     kinds: tuple[str, ...],
+    store: str | None,
 ) -> None:
-    """Run a contract over facts and print the events it fires."""
-    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table")
+    """Run a contract over facts and print the events it fires (with --store, every event
+    the store holds for it, from earlier runs too)."""
+    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table", store)
     report_runtime_diagnostics(runner)
     events = [e for e in runner.events() if not kinds or e.kind in kinds]
     if fmt == "json":

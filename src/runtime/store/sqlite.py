@@ -1,0 +1,124 @@
+"""The SQLite store: one file in WAL mode, written with `BEGIN IMMEDIATE` so that a second
+writer waits (up to the busy timeout) instead of interleaving, and `synchronous=FULL` so that a
+batch is on disk before `ingest` returns. A file that is not a clausec store is refused, never
+overwritten."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from runtime.store import GENESIS, Row, StoreError, row_hash
+
+SCHEMA = "clausec-store/1"
+BUSY_TIMEOUT_MS = 10_000
+
+_TABLES = """
+CREATE TABLE clausec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY,
+  contract TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX ledger_by_contract ON ledger (contract, seq);
+"""
+
+
+class SqliteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        last = connection.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+        found = last.fetchone()
+        self.seq: int = found[0] if found else 0
+        self.previous: str = found[1] if found else GENESIS
+
+    def append(self, contract: str, kind: str, payload: str) -> Row:
+        self.seq += 1
+        digest = row_hash(self.seq, contract, kind, payload, self.previous)
+        row = Row(self.seq, contract, kind, payload, self.previous, digest)
+        self.connection.execute(
+            "INSERT INTO ledger (seq, contract, kind, payload, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row.seq, contract, kind, payload, row.prev_hash, digest),
+        )
+        self.previous = digest
+        return row
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.location = str(path)
+        try:
+            self.connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            self._prepare()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"{path} is not a usable SQLite database ({error}); clausec leaves it untouched"
+            ) from error
+
+    def _prepare(self) -> None:
+        tables = {
+            r[0]
+            for r in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables:
+            self.connection.executescript("BEGIN IMMEDIATE;" + _TABLES + "COMMIT;")
+            self.connection.execute("INSERT INTO clausec_meta VALUES ('schema', ?)", (SCHEMA,))
+        elif "clausec_meta" not in tables:
+            raise StoreError(
+                f"{self.location} is a SQLite database of something else "
+                f"(tables: {', '.join(sorted(tables))}); clausec will not write "
+                "to it"
+            )
+        schema = self.connection.execute(
+            "SELECT value FROM clausec_meta WHERE key = 'schema'"
+        ).fetchone()
+        if schema is None or schema[0] != SCHEMA:
+            raise StoreError(
+                f"{self.location} holds store schema {schema and schema[0]}, not {SCHEMA}"
+            )
+        self.connection.execute("PRAGMA journal_mode = WAL")
+        self.connection.execute("PRAGMA synchronous = FULL")
+        self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @contextmanager
+    def writing(self) -> Iterator[SqliteTransaction]:
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreError(
+                f"{self.location} is being written by another process and "
+                f"stayed locked ({error}); try again"
+            ) from error
+        try:
+            yield SqliteTransaction(self.connection)
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        try:
+            self.connection.execute("COMMIT")
+        except sqlite3.DatabaseError as error:
+            self.connection.execute("ROLLBACK")
+            raise StoreError(f"could not commit to {self.location}: {error}") from error
+
+    def rows(self, contract: str | None = None, after: int = 0) -> Iterator[Row]:
+        query = "SELECT seq, contract, kind, payload, prev_hash, hash FROM ledger WHERE seq > ?"
+        params: tuple[object, ...] = (after,)
+        if contract is not None:
+            query += " AND contract = ?"
+            params = (after, contract)
+        try:
+            for found in self.connection.execute(query + " ORDER BY seq", params):
+                yield Row(*found)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+
+    def close(self) -> None:
+        self.connection.close()
