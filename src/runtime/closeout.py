@@ -72,31 +72,29 @@ def settle(kernel: ObligationKernel, now: datetime) -> None:
 
 
 def _statement(kernel: ObligationKernel, now: datetime) -> None:
+    """Totals by kind and by clause, and the net between the parties from the customer's
+    (the first party's) side: what is owed to it minus what it owes."""
     ctx = kernel.ctx
-    totals: dict[str, Money] = defaultdict(lambda: Money.zero(ctx.currency))
-    by_clause: dict[str, Money] = defaultdict(lambda: Money.zero(ctx.currency))
+    zero = Money.zero(ctx.currency)
+    totals: dict[str, Money] = defaultdict(lambda: zero)
+    by_clause: dict[str, Money] = defaultdict(lambda: zero)
+    net = zero
     for charge in ctx.charges:
-        group = (
-            "incentive"
-            if charge.kind == "incentive"
-            else "credit"
-            if charge.kind == "credit"
-            else "penalty"
-        )
+        group = charge.kind if charge.kind in ("credit", "incentive") else "penalty"
         totals[group] = totals[group] + charge.amount
         by_clause[f"{charge.clause} ({charge.kind})"] += charge.amount
-    owed_to_buyer = totals["credit"] + totals["penalty"]
-    net = owed_to_buyer - totals["incentive"]
+        to_customer = charge.payee == ctx.customer
+        net = net + charge.amount if to_customer else net - charge.amount
     plural = {"penalty": "penalties", "credit": "credits", "incentive": "incentives"}
-    lines = {f"total {plural.get(k, k + 's')}": v for k, v in sorted(totals.items())}
+    lines = {f"total {plural[k]}": totals[k] for k in ("credit", "penalty", "incentive")}
     lines.update({k: v for k, v in sorted(by_clause.items())})
-    lines["net owed to the customer"] = net
+    lines[f"net owed to {ctx.customer}"] = net
     ctx.emit(
         "closeout",
         "closeout",
         now,
-        f"settlement: credits {totals['credit']}, penalties "
-        f"{totals['penalty']}, incentives {totals['incentive']}; net {net} to the customer",
+        f"settlement: credits {totals['credit']}, penalties {totals['penalty']}, incentives "
+        f"{totals['incentive']}; net {net} owed to {ctx.customer}",
         amount=net,
         values=lines,
     )

@@ -47,6 +47,7 @@ class Charge:
     event: str
     buckets: dict[str, str] = field(default_factory=dict)
     window: str | None = None
+    payee: str = ""  # the party the amount is owed to
 
 
 class Context:
@@ -105,6 +106,15 @@ class Context:
 
     def report(self, code: str, what: str, message: str) -> None:
         self.diagnostics.append(_runtime(code, what, ValueError(message)))
+
+    def party_of(self, role_or_party: str | None) -> str:
+        roles = {r.name: r.party for r in self.bundle.roles}
+        return roles.get(role_or_party or "", role_or_party or "")
+
+    @property
+    def customer(self) -> str:
+        """The settlement statement's point of view: the first party the contract declares."""
+        return self.bundle.parties[0].name if self.bundle.parties else "customer"
 
     def counterparty(self, role_or_party: str | None) -> str:
         """The other side of a two-party contract from a role's or party's point of view: the
@@ -208,6 +218,7 @@ class Context:
         trace: Trace,
         window: str | None = None,
         instance: str | None = None,
+        payee: str = "",
     ) -> tuple[Money, Charge]:
         """Apply the clause's limits and the contract's aggregate caps, then record."""
         buckets = {
@@ -235,6 +246,8 @@ class Context:
                     after=room,
                 )
                 value = room
-        record = Charge(clause, kind, value, time, "", buckets, window or instance)
+        record = Charge(
+            clause, kind, value, time, "", buckets, window or instance, self.party_of(payee)
+        )
         self.charges.append(record)
         return value, record

@@ -131,7 +131,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
         return scope.aggregate(node[1], node[2], scope)
     if head == "call":
         return _call(node[1], [evaluate(a, scope) for a in node[2]])
-    return arithmetic(head, evaluate(node[1], scope), evaluate(node[2], scope))
+    return arithmetic(head, evaluate(node[1], scope), evaluate(node[2], scope), scope.time)
 
 
 def _missing_name(kind: str) -> Callable[[list[Any], Scope], Any]:
@@ -190,16 +190,25 @@ def _compare(ops: list[str], values: list[Any]) -> Any:
 def _comparable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
+    if isinstance(value, Duration):  # 90 minutes compares with 1.5 hours
+        return minutes_of(value)
     return value
 
 
-def arithmetic(op: str, left: Any, right: Any) -> Any:
+def arithmetic(op: str, left: Any, right: Any, time: ContractTime | None = None) -> Any:
     if is_missing(left) or is_missing(right):
         return merge_missing(left, right)
     if left is None or right is None:  # an optional field not reported yet
         return Missing(("a value for an optional field that is still empty",))
     if op == "of":
         return right * left if isinstance(right, Money) else left * right
+    if (
+        isinstance(left, datetime)
+        and isinstance(right, Duration)
+        and op in ("+", "-")
+        and time is not None
+    ):  # calendar arithmetic: business days, months, DST
+        return time.add(left, right.amount if op == "+" else -right.amount, right.unit)
     if op == "+":
         return _add(left, right, 1)
     if op == "-":

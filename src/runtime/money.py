@@ -94,7 +94,14 @@ class Money:
 
 
 def round_money(value: Money, mode: str, quantum: Decimal) -> Money:
-    return Money(value.amount.quantize(quantum, rounding=ROUNDING_MODES[mode]), value.currency)
+    """Round to a multiple of `quantum`: 0.01 for cents, 0.05 for Swiss cash rounding, 1 or 5
+    for whole units. (Decimal.quantize alone only knows powers of ten.)"""
+    steps = (value.amount / quantum).quantize(Decimal(1), rounding=ROUNDING_MODES[mode])
+    exponent = quantum.as_tuple().exponent
+    places = (
+        Decimal(1).scaleb(exponent) if isinstance(exponent, int) and exponent < 0 else Decimal(1)
+    )
+    return Money((steps * quantum).quantize(places), value.currency)
 
 
 def min_money(a: Money, b: Money) -> Money:

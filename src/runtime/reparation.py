@@ -266,7 +266,15 @@ def _charge(
     trace.add("amount", per_unit=per_unit, units=units, total=value)
     limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]
     charged, record = ctx.charge(
-        inst.spec.id, amount.kind, value, limits, scope, late.performed, trace, instance=inst.id
+        inst.spec.id,
+        amount.kind,
+        value,
+        limits,
+        scope,
+        late.performed,
+        trace,
+        instance=inst.id,
+        payee=inst.spec.creditor or ctx.counterparty(inst.spec.duty.debtor),
     )
     local = "%Y-%m-%d %H:%M %Z"
     event = ctx.emit(

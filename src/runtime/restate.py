@@ -38,6 +38,8 @@ def restate_window(
         if verdict == old.verdict and value == old.credit:
             continue
         new_amount = _recharge(kernel, sla, old.window, value, trace)
+        if verdict == old.verdict and new_amount == (old.credit or Money.zero(new_amount.currency)):
+            continue  # the caps absorb the change: nothing to restate
         _emit(kernel, sla, old, verdict, reading, new_amount, trace, fact, now)
 
 
@@ -61,7 +63,15 @@ def _recharge(
         return Money.zero(ctx.currency)
     scope = ctx.scope(window=(window.start, window.end))
     charged, _ = ctx.charge(
-        sla.id, "credit", value, sla.limits, scope, window.start, trace, window=window.id
+        sla.id,
+        "credit",
+        value,
+        sla.limits,
+        scope,
+        window.start,
+        trace,
+        window=window.id,
+        payee=ctx.counterparty(sla.owner),
     )
     return charged
 

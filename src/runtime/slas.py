@@ -211,7 +211,15 @@ class WindowKernel:
             return None
         scope = self.ctx.scope(window=(window.start, window.end))
         charged, record = self.ctx.charge(
-            sla.id, "credit", value, sla.limits, scope, window.start, trace, window=window.id
+            sla.id,
+            "credit",
+            value,
+            sla.limits,
+            scope,
+            window.start,
+            trace,
+            window=window.id,
+            payee=self.ctx.counterparty(sla.owner),
         )
         event = self.ctx.emit(
             sla.id,
@@ -270,7 +278,17 @@ class WindowKernel:
         state.compliant_run = 0
         trace = Trace()
         trace.add("earn back", credited_window=credited, compliant_windows=sla.earn_back_after)
-        self.ctx.charges.append(Charge(sla.id, "credit", -amount, now, "", window=credited))
+        self.ctx.charges.append(
+            Charge(
+                sla.id,
+                "credit",
+                -amount,
+                now,
+                "",
+                window=credited,
+                payee=self.ctx.counterparty(sla.owner),
+            )
+        )
         self.ctx.emit(
             sla.id,
             "credit",

@@ -187,7 +187,15 @@ class TriggerKernel:
         if total.amount <= 0:
             return
         charged, record = self.ctx.charge(
-            incentive.id, "incentive", total, incentive.limits, scope, now, trace, window=instance
+            incentive.id,
+            "incentive",
+            total,
+            incentive.limits,
+            scope,
+            now,
+            trace,
+            window=instance,
+            payee=incentive.owner or "",  # an incentive is owed to its owner's side
         )
         event = self.ctx.emit(
             incentive.id,
