@@ -92,6 +92,9 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
         acknowledged |= {int(line) for line in out.split()}
         check_store(store, batches, acknowledged)
     assert len(acknowledged) > KILLS  # the kills really interrupted a moving process
+    recorded = len(recorded_batches(store))
+    print(f"\ncrash test: {KILLS} SIGKILLs, {len(acknowledged)} batches acknowledged, "
+          f"{recorded} recorded, {len(acknowledged - set(range(recorded)))} lost")
 
 
 def check_store(store: Path, batches: list[list[dict[str, Any]]],
