@@ -222,10 +222,15 @@ class ObligationKernel:
             "obligation.violated",
             now,
             why,
-            facts=facts,
+            facts=sorted(set((facts or []) + inst.facts)),  # what opened it, and the act
             values={
-                "deadline": inst.deadline.isoformat() if inst.deadline else "none",
+                "deadline": f"{self.ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}"
+                if inst.deadline
+                else "none",
                 "blame": inst.spec.duty.debtor,
+                "evidence awaited": inst.spec.duty.evidence.fact
+                if inst.spec.duty.evidence
+                else "none",
             },
         )
         for handler in self.on_violation:
