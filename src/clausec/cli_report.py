@@ -25,12 +25,10 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) ->
 
 
 def render(report: Report, console: Console) -> None:
-    money = report.money
-    owed = money["credit"] + money["penalty"] + money["damages"] + money["interest"]
-    paid = money["incentive"] + money["bonus"]
+    owed = "; ".join(f"{amount} owed to {party}" for party, amount in sorted(report.owed.items()))
     console.print(
-        f"[bold]Position at {report.clock:%Y-%m-%d %H:%M} UTC[/bold]: the supplier owes "
-        f"{owed} in credits and penalties; {paid} in incentives is due to it."
+        f"[bold]Position at {report.clock:%Y-%m-%d %H:%M} UTC[/bold]: "
+        f"{owed or 'nothing owed either way'}."
     )
     console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
     open_rights = [r for r in report.rights if not r.lapsed]

@@ -71,6 +71,9 @@ def settle(kernel: ObligationKernel, now: datetime) -> None:
     _statement(kernel, now)
 
 
+INCENTIVE_KINDS = ("incentive", "bonus", "rebate")
+
+
 def _statement(kernel: ObligationKernel, now: datetime) -> None:
     """Totals by kind and by clause, and the net between the parties from the customer's
     (the first party's) side: what is owed to it minus what it owes."""
@@ -80,7 +83,13 @@ def _statement(kernel: ObligationKernel, now: datetime) -> None:
     by_clause: dict[str, Money] = defaultdict(lambda: zero)
     net = zero
     for charge in ctx.charges:
-        group = charge.kind if charge.kind in ("credit", "incentive") else "penalty"
+        group = (
+            "credit"
+            if charge.kind == "credit"
+            else "incentive"
+            if charge.kind in INCENTIVE_KINDS
+            else "penalty"
+        )
         totals[group] = totals[group] + charge.amount
         by_clause[f"{charge.clause} ({charge.kind})"] += charge.amount
         to_customer = charge.payee == ctx.customer

@@ -35,6 +35,7 @@ class Report:
     clock: datetime
     currency: str
     money: dict[str, Money] = field(default_factory=dict)
+    owed: dict[str, Money] = field(default_factory=dict)  # by the party it is owed to
     by_clause: list[tuple[str, str, Money]] = field(default_factory=list)
     rights: list[Right] = field(default_factory=list)
     duties: list[OpenDuty] = field(default_factory=list)
@@ -45,11 +46,13 @@ def build_report(engine: Engine) -> Report:
     ctx = engine.ctx
     report = Report(ctx.clock, ctx.currency)
     zero = Money.zero(ctx.currency)
-    for kind in ("credit", "penalty", "damages", "interest", "incentive", "bonus"):
+    for kind in ("credit", "penalty", "damages", "interest", "incentive", "bonus", "rebate"):
         report.money[kind] = zero
     totals: dict[tuple[str, str], Money] = {}
     for charge in ctx.charges:
         report.money[charge.kind] = report.money.get(charge.kind, zero) + charge.amount
+        payee = charge.payee or "unassigned"
+        report.owed[payee] = report.owed.get(payee, zero) + charge.amount
         key = (charge.clause, charge.kind)
         totals[key] = totals.get(key, zero) + charge.amount
     report.by_clause = [(c, k, v) for (c, k), v in sorted(totals.items())]

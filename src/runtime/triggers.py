@@ -186,9 +186,12 @@ class TriggerKernel:
                 total = total + value
         if total.amount <= 0:
             return
+        # Charged under the amount's own kind (bonus, rebate), so `aggregate cap on rebate`
+        # applies to it.
+        kind = incentive.amounts[0].kind if incentive.amounts else "bonus"
         charged, record = self.ctx.charge(
             incentive.id,
-            "incentive",
+            kind,
             total,
             incentive.limits,
             scope,
