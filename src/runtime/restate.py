@@ -61,18 +61,7 @@ def _recharge(
     ]
     if value is None:
         return Money.zero(ctx.currency)
-    scope = ctx.scope(window=(window.start, window.end))
-    charged, _ = ctx.charge(
-        sla.id,
-        "credit",
-        value,
-        sla.limits,
-        scope,
-        window.start,
-        trace,
-        window=window.id,
-        payee=ctx.counterparty(sla.owner),
-    )
+    charged, _ = kernel.charge_credit(sla, window, value, trace)
     return charged
 
 

@@ -202,15 +202,13 @@ class WindowKernel:
                 total = value if total is None else total + value
         return total
 
-    def _credit(
-        self, sla: ir.Sla, window: Window, reading: Reading, now: datetime, cause: str
-    ) -> Money | None:
-        trace = Trace()
-        value = self._credit_value(sla, window, trace)
-        if value is None or value.amount <= 0:
-            return None
+    def charge_credit(
+        self, sla: ir.Sla, window: Window, value: Money, trace: Trace
+    ) -> tuple[Money, Charge]:
+        """A window's credit under the SLA's caps, owed to the owner's counterparty; caps are
+        bucketed by the window's start, the period the credit belongs to."""
         scope = self.ctx.scope(window=(window.start, window.end))
-        charged, record = self.ctx.charge(
+        return self.ctx.charge(
             sla.id,
             "credit",
             value,
@@ -221,6 +219,15 @@ class WindowKernel:
             window=window.id,
             payee=self.ctx.counterparty(sla.owner),
         )
+
+    def _credit(
+        self, sla: ir.Sla, window: Window, reading: Reading, now: datetime, cause: str
+    ) -> Money | None:
+        trace = Trace()
+        value = self._credit_value(sla, window, trace)
+        if value is None or value.amount <= 0:
+            return None
+        charged, record = self.charge_credit(sla, window, value, trace)
         event = self.ctx.emit(
             sla.id,
             "credit",
