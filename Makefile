@@ -8,7 +8,7 @@ CONTRACT := $(FLAGSHIP)/contract.clause
 FACTS := $(FLAGSHIP)/facts.jsonl
 UNTIL := 2026-07-10
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(STAMP)
 	$(BIN)/pytest
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+
+# The in-memory benchmark (bench/): throughput, latency, memory, compile time and scaling,
+# checked against a plain-Python baseline; writes build/bench/ and docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
