@@ -247,6 +247,12 @@ def render(results: dict[str, Any]) -> str:
             points,
         )
     lines += [
+        "Throughput counts everything from the first line to the settlement, so work that"
+        " does not depend on the facts (assessing each contract's twelve monthly windows,"
+        " close-out, the settlement statement) weighs more per fact where contracts have few"
+        " facts; where they have many, the work per fact grows with the state each contract"
+        " holds.",
+        "",
         "## Durable store",
         "",
         "| store | facts/s |",

@@ -98,7 +98,7 @@ class Bench:
         self.bundle_file = work / "bundles.jsonl"
         self.loaded: tuple[int, dict[str, ir.Bundle]] = (0, {})
         self.started = time.perf_counter()
-        self.rates: list[float] = []  # compiled facts/s measured so far, for projections
+        self.rates: dict[int, list[float]] = {}  # compiled facts/s by contract count so far
         self.load_cost = 0.0  # seconds per contract to load, check and close its engine
 
     def log(self, message: str) -> None:
@@ -219,7 +219,7 @@ class Bench:
         throughput["compiled_over_rete"] = compiled / throughput["rete"]["facts_per_s"]
         throughput["baseline_over_compiled"] = throughput["baseline"]["facts_per_s"] / compiled
         self.results["throughput"] = throughput
-        self.rates.append(compiled)
+        self.rates.setdefault(c.contracts, []).append(compiled)
 
     def scaling_point(self, contracts: int, facts: int) -> dict[str, Any]:
         """One point of a curve: once, or three times when a run is short."""
@@ -227,7 +227,7 @@ class Bench:
         base, expected = self.baseline_runs(portfolio, 1)
         runs, events = self.engine_runs(portfolio, "compiled", expected, 1, more=2)
         count = len(portfolio.stream.lines)
-        self.rates.append(count / runs.median)
+        self.rates.setdefault(contracts, []).append(count / runs.median)
         del portfolio, expected
         gc.collect()
         return _point(
@@ -236,8 +236,11 @@ class Bench:
 
     def projection(self, contracts: int, facts: int) -> float:
         """Seconds a scaling point would take: generating and checking its facts, loading
-        and closing its engines, and ingesting at the slowest rate measured so far."""
-        return facts * 30e-6 + contracts * self.load_cost + facts / min(self.rates)
+        and closing its engines, and ingesting at the slowest rate measured so far for as
+        many contracts (of any count if none), with 30% to spare: more facts per contract make
+        each fact dearer."""
+        rates = self.rates.get(contracts) or [r for rs in self.rates.values() for r in rs]
+        return facts * 30e-6 + contracts * self.load_cost + 1.3 * facts / min(rates)
 
     # -- latency, memory, the compiler -----------------------------------------------------------
 
