@@ -200,3 +200,13 @@ def test_a_party_exercises_and_waives(engine: str) -> None:
     with pytest.raises(EngineError, match="no power"):
         runner.exercise("deliver_servers/deliver_servers:terminate")
     runner.close()
+
+
+def test_cap_buckets() -> None:
+    """A bare cap on a for-each instance is per instance; an amount charged at the contract's
+    end belongs to its last year; buckets are named by local start dates."""
+    ctx = Engine(BUNDLE).ctx
+    assert ctx.bucket("window", ctx.time.end, None, "inv[A]") == "window:inv[A]"
+    assert ctx.bucket("window", ctx.time.end, None, "inv[B]") != "window:inv[A]"
+    assert ctx.bucket("contract_year", ctx.time.end, None, None) == "contract_year:2027-01-01"
+    assert ctx.bucket("month", ctx.time.start, None, None) == "month:2026-01-01"

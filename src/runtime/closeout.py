@@ -22,6 +22,7 @@ def close_out(kernel: ObligationKernel, now: datetime) -> None:
             for item in inst.pending:
                 item.cancelled = True
             settle_lateness(kernel, inst, now, now, [])
+            inst.settled = True
         elif inst.state in OPEN and inst.spec.survives:
             _schedule_survival_end(kernel, inst, now)
         elif inst.state in OPEN:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -184,15 +184,19 @@ class Context:
     # ------------------------------------------------------------ amounts and caps
 
     def bucket(self, scope: str, time: datetime, window: str | None, instance: str | None) -> str:
-        if scope == "window":
-            return f"window:{window}"
-        if scope == "instance":
-            return f"instance:{instance}"
+        """The cap bucket an amount falls in. A bare cap on a `for each` obligation is per
+        instance (it has no window); an amount charged at the contract's end belongs to its
+        last period, not to the one after; periods are named by their local start date."""
+        if scope in ("window", "instance"):
+            return f"{scope}:{window or instance}"
         if scope == "contract":
             return "contract"
+        moment = min(time, self.time.end - timedelta(microseconds=1))
         if scope == "contract_year":
-            return f"contract_year:{self.time.contract_year_start(time).date()}"
-        return f"{scope}:{self.time.period_start(time, scope).date()}"
+            start = self.time.contract_year_start(moment)
+        else:
+            start = self.time.period_start(moment, scope)
+        return f"{scope}:{self.time.local(start).date()}"
 
     def used(
         self, clause: str | None, kinds: tuple[str, ...], bucket_key: str, bucket: str

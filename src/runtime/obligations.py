@@ -46,6 +46,7 @@ class Instance:
     pending: list[Item] = field(default_factory=list)
     window_end: datetime | None = None
     base_deadline: datetime | None = None
+    settled: bool = False  # lateness charged at close-out: later evidence is history
     extensions: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -279,7 +280,7 @@ class ObligationKernel:
             if i.spec.id == spec.id
             and (
                 i.state in ("in_effect", "suspended")
-                or (i.state == "violated" and i.performed is None)
+                or (i.state == "violated" and i.performed is None and not i.settled)
             )
         ]
         each = spec.recurrence.get("fact") if spec.recurrence else None
