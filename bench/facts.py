@@ -72,6 +72,22 @@ class _Facts:
         self.items.append((moment, len(self.items), fact))
 
 
+def _report(
+    f: _Facts, suffix: str, ticket: str, begin: datetime, end: datetime, notice: int | None
+) -> None:
+    """One downtime report, known at its end; `notice` is None for unscheduled downtime."""
+    f.add(
+        end,
+        "downtime",
+        suffix,
+        ticket=ticket,
+        start=f.stamp(begin),
+        end=f.stamp(end),
+        scheduled=notice is not None,
+        notice_days=notice or 0,
+    )
+
+
 def _downtime(f: _Facts, n: int, expected: int) -> None:
     rng = f.rng
     maintenance = min(0.15, 12 / max(expected, 1))
@@ -80,42 +96,14 @@ def _downtime(f: _Facts, n: int, expected: int) -> None:
     if rng.random() < maintenance:
         length = timedelta(minutes=rng.randrange(30, 181, 5))
         notice = rng.choice((0, 2, 5, 7, 7, 10, 14))
-        end = min(begin + length, f.last)
-        f.add(
-            end,
-            "downtime",
-            f"dt{n}",
-            ticket=ticket,
-            start=f.stamp(begin),
-            end=f.stamp(end),
-            scheduled=True,
-            notice_days=notice,
-        )
+        _report(f, f"dt{n}", ticket, begin, min(begin + length, f.last), notice)
         return
     mean = min(max(f.spec.downtime_minutes * 12 / max(expected, 1), 2.0), 480.0) * 60
     end = min(begin + timedelta(seconds=max(30, int(rng.expovariate(1 / mean)))), f.last)
-    f.add(
-        end,
-        "downtime",
-        f"dt{n}",
-        ticket=ticket,
-        start=f.stamp(begin),
-        end=f.stamp(end),
-        scheduled=False,
-        notice_days=0,
-    )
+    _report(f, f"dt{n}", ticket, begin, end, None)
     if rng.random() < 0.03:  # a corrected report: the outage lasted longer than first said
         later = min(end + timedelta(minutes=rng.randrange(5, 61)), f.last)
-        f.add(
-            later,
-            "downtime",
-            f"dt{n}c",
-            ticket=ticket,
-            start=f.stamp(begin),
-            end=f.stamp(later),
-            scheduled=False,
-            notice_days=0,
-        )
+        _report(f, f"dt{n}c", ticket, begin, later, None)
 
 
 _RESOLUTION_HOURS = {"P1": 3.0, "P2": 10.0, "P3": 72.0}
