@@ -6,7 +6,9 @@
 Each call takes the store's write lock, first applies what other processes recorded since
 (so two processes on one store see one history), then runs the engine and appends the input
 and the events it fired in one transaction. Restart is a replay of the recorded inputs, and
-the replay must fire exactly the events recorded, or the store is refused.
+the replay must fire exactly the events recorded, or the store is refused. Every
+`snapshot_every` inputs the engine's state is saved too (runtime.snapshot), so that a restart
+loads the last snapshot and replays only the inputs after it.
 """
 
 from __future__ import annotations
@@ -23,9 +25,19 @@ from clausec.diagnostics import Diagnostic
 from runtime.engine import Engine, EngineError, load_bundle
 from runtime.events import Event
 from runtime.obligations import Instance
-from runtime.store import Store, StoreError, open_store, verify
+from runtime.snapshot import (
+    FORMAT,
+    SNAPSHOT_MATCHERS,
+    SnapshotError,
+    digest,
+    fingerprint,
+    restore,
+    take,
+)
+from runtime.store import Row, Store, StoreError, Transaction, open_store, verify
 
 INPUTS = ("facts", "clock", "exercise", "discharge")
+SNAPSHOT_EVERY = 100
 
 
 def _plain(value: Any) -> Any:
@@ -43,11 +55,18 @@ def canonical(data: Any) -> str:
 
 
 class DurableEngine:
-    def __init__(self, bundle: ir.Bundle, store: Store, engine: str = "compiled") -> None:
+    def __init__(
+        self,
+        bundle: ir.Bundle,
+        store: Store,
+        engine: str = "compiled",
+        snapshot_every: int = SNAPSHOT_EVERY,
+    ) -> None:
         self.bundle = bundle
         self.store = store
         self.engine_name = engine
         self.contract = bundle.header.id
+        self.snapshot_every = snapshot_every if engine in SNAPSHOT_MATCHERS else 0
         breaks = verify(store)
         if breaks:
             raise StoreError(
@@ -56,19 +75,75 @@ class DurableEngine:
             )
         self._fresh()
         self._register_bundle()
-        self._catch_up()
+        self.restored_from = self._restore()  # the ledger row of the snapshot used, or 0
+        self.replayed = self._catch_up()  # inputs replayed on opening
 
     @classmethod
     def open(
-        cls, source: ir.Bundle | str | Path, store: Store | str | Path, engine: str = "compiled"
+        cls,
+        source: ir.Bundle | str | Path,
+        store: Store | str | Path,
+        engine: str = "compiled",
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> DurableEngine:
         opened = store if not isinstance(store, str | Path) else open_store(store)
-        return cls(load_bundle(source), opened, engine)
+        return cls(load_bundle(source), opened, engine, snapshot_every)
 
     def _fresh(self) -> None:
         self.engine = Engine(self.bundle, self.engine_name)
         self.applied = 0
+        self.since_snapshot = 0
         self.stale = False
+
+    # ------------------------------------------------------------ snapshots
+
+    def _restore(self) -> int:
+        """Start from the contract's last snapshot when the ledger vouches for it."""
+        if not self.snapshot_every:
+            return 0
+        found = self.store.snapshot(self.contract)
+        if found is None:
+            return 0
+        seq, blob = found
+        rows = list(self.store.rows(self.contract))
+        row = next((r for r in rows if r.seq == seq and r.kind == "snapshot"), None)
+        if row is None or json.loads(row.payload) != self._snapshot_note(blob):
+            return 0  # not the snapshot the ledger recorded, or another engine's: replay
+        try:
+            engine = restore(self.bundle, self.engine_name, blob)
+        except SnapshotError:
+            return 0
+        recorded = [json.loads(r.payload)["id"] for r in rows if r.kind == "event" and r.seq < seq]
+        if [e.id for e in engine.events()] != recorded:
+            engine.close()
+            return 0
+        self.engine.close()
+        self.engine, self.applied = engine, seq
+        return seq
+
+    def _snapshot_note(self, blob: bytes) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "sha256": digest(blob),
+            "engine": fingerprint(self.engine_name),
+            "bundle": self.bundle.hash,
+        }
+
+    def _write_snapshot(self, tx: Transaction) -> Row:
+        blob = take(self.engine)
+        row = tx.append(self.contract, "snapshot", canonical(self._snapshot_note(blob)))
+        tx.put_snapshot(self.contract, row.seq, blob)
+        self.since_snapshot = 0
+        return row
+
+    def snapshot(self) -> int:
+        """Save the engine's state now; the ledger row that vouches for it."""
+        if self.engine_name not in SNAPSHOT_MATCHERS:
+            raise StoreError(f"the {self.engine_name} matcher cannot be snapshotted")
+        with self.store.writing() as tx:
+            self._catch_up()
+            self.applied = self._write_snapshot(tx).seq
+        return self.applied
 
     def _register_bundle(self) -> None:
         recorded = [
@@ -97,16 +172,18 @@ class DurableEngine:
 
     # ------------------------------------------------------------ replay
 
-    def _catch_up(self) -> None:
+    def _catch_up(self) -> int:
         """Apply what the ledger holds beyond what this engine has seen; its events must be
-        the ones recorded."""
+        the ones recorded. Returns the number of inputs applied."""
         recorded: list[str] = []
         fired: list[str] = []
+        inputs = 0
         for row in self.store.rows(self.contract, after=self.applied):
             if row.kind == "event":
                 recorded.append(json.loads(row.payload)["id"])
             elif row.kind in INPUTS:
                 fired += [e.id for e in self._apply(row.kind, json.loads(row.payload))]
+                inputs += 1
             self.applied = row.seq
         if fired != recorded:
             self.stale = True
@@ -115,6 +192,8 @@ class DurableEngine:
                 f"{len(recorded)} were recorded: this engine version disagrees "
                 "with the one that wrote the store"
             )
+        self.since_snapshot += inputs
+        return inputs
 
     def _apply(self, kind: str, payload: dict[str, Any]) -> list[Event]:
         if kind == "facts":
@@ -138,6 +217,9 @@ class DurableEngine:
                 last = row.seq
                 for event in events:
                     last = tx.append(self.contract, "event", event.model_dump_json()).seq
+                self.since_snapshot += 1
+                if self.snapshot_every and self.since_snapshot >= self.snapshot_every:
+                    last = self._write_snapshot(tx).seq
         except StoreError:
             self.stale = True  # the engine may be ahead of the store: rebuild next time
             raise

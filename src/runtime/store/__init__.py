@@ -1,5 +1,6 @@
-"""Durable state: an append-only, hash-chained ledger of what a contract was given and what it
-fired, in an embedded SQLite file (WAL mode) selected by a path or a `sqlite:///` URL.
+"""Durable state: an append-only, hash-chained ledger of what contracts were given and what they
+fired, in an embedded SQLite file (WAL mode, a path or a `sqlite:///` URL) or in PostgreSQL (a
+`postgresql://` URL). Both have the same schema and pass the same tests.
 
 The ledger is the truth: an engine is rebuilt by replaying the inputs it recorded (bundles,
 fact batches, clock moves, the parties' decisions), and the events the replay fires must be
@@ -42,6 +43,9 @@ class Transaction(Protocol):
     def append(self, contract: str, kind: str, payload: str) -> Row:
         """Add a row to the ledger, chained to the last one."""
 
+    def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
+        """Keep an engine snapshot taken after ledger row `seq` (replacing older ones)."""
+
 
 class Store(Protocol):
     location: str
@@ -53,20 +57,31 @@ class Store(Protocol):
     def rows(self, contract: str | None = None, after: int = 0) -> Iterator[Row]:
         """Rows in ledger order, optionally of one contract and after a sequence number."""
 
+    def snapshot(self, contract: str) -> tuple[int, bytes] | None:
+        """The contract's latest snapshot and the ledger row it was taken after."""
+
+    def contracts(self) -> list[str]:
+        """Every contract with a bundle in the ledger, in the order they were first loaded."""
+
     def close(self) -> None: ...
 
 
 def open_store(url: str | Path) -> Store:
-    """`path/to/file.db`, `sqlite:///path/to/file.db`."""
+    """`path/to/file.db`, `sqlite:///path/to/file.db` or `postgresql://user@host/db`."""
+    text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        from runtime.store.postgres import PostgresStore
+
+        return PostgresStore(text)
     from runtime.store.sqlite import SqliteStore
 
-    text = str(url)
     if text.startswith("sqlite:///"):
         return SqliteStore(Path(text.removeprefix("sqlite:///")))
     if "://" in text:
         scheme = text.split("://", 1)[0]
         raise StoreError(
-            f"unsupported store URL scheme '{scheme}': use a file path or sqlite:///path"
+            f"unsupported store URL scheme '{scheme}': use a file path, sqlite:///path or "
+            "postgresql://user@host/database"
         )
     return SqliteStore(Path(text))
 

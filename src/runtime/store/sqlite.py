@@ -12,7 +12,7 @@ from pathlib import Path
 
 from runtime.store import GENESIS, Row, StoreError, row_hash
 
-SCHEMA = "clausec-store/1"
+SCHEMA = "clausec-store/2"
 BUSY_TIMEOUT_MS = 10_000
 
 _TABLES = """
@@ -26,6 +26,7 @@ CREATE TABLE ledger (
   hash TEXT NOT NULL
 );
 CREATE INDEX ledger_by_contract ON ledger (contract, seq);
+CREATE TABLE snapshots (contract TEXT PRIMARY KEY, seq INTEGER NOT NULL, blob BLOB NOT NULL);
 """
 
 
@@ -48,6 +49,13 @@ class SqliteTransaction:
         )
         self.previous = digest
         return row
+
+    def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
+        self.connection.execute(
+            "INSERT INTO snapshots (contract, seq, blob) VALUES (?, ?, ?) "
+            "ON CONFLICT (contract) DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
+            (contract, seq, blob),
+        )
 
 
 class SqliteStore:
@@ -117,6 +125,24 @@ class SqliteStore:
         try:
             for found in self.connection.execute(query + " ORDER BY seq", params):
                 yield Row(*found)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+
+    def snapshot(self, contract: str) -> tuple[int, bytes] | None:
+        try:
+            found = self.connection.execute(
+                "SELECT seq, blob FROM snapshots WHERE contract = ?", (contract,)
+            ).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+        return (int(found[0]), bytes(found[1])) if found else None
+
+    def contracts(self) -> list[str]:
+        query = (
+            "SELECT contract FROM ledger WHERE kind = 'bundle' GROUP BY contract ORDER BY min(seq)"
+        )
+        try:
+            return [r[0] for r in self.connection.execute(query)]
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.location} cannot be read: {error}") from error
 

@@ -1,0 +1,186 @@
+"""The PostgreSQL store (psycopg 3), selected by a `postgresql://` URL: the SQLite store's schema,
+in a `clausec` schema of its own so that the database may hold other applications' tables.
+
+One writer at a time: each write transaction first takes a transaction-scoped advisory lock, so
+a second writer waits (up to the lock timeout) and then gets a clear error. Commits are
+synchronous, so a batch is durable before `ingest` returns. A `clausec` schema that is not a
+clausec store is refused, never written to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from runtime.store import GENESIS, Row, StoreError, row_hash
+
+SCHEMA = "clausec-store/2"
+LOCK_TIMEOUT = "10s"
+WRITER_LOCK = 0x636C61757365  # "clause": one advisory lock for all clausec writers
+
+_TABLES = """
+CREATE SCHEMA IF NOT EXISTS clausec;
+CREATE TABLE clausec.clausec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE clausec.ledger (
+  seq BIGINT PRIMARY KEY,
+  contract TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX ledger_by_contract ON clausec.ledger (contract, seq);
+CREATE TABLE clausec.snapshots (
+  contract TEXT PRIMARY KEY, seq BIGINT NOT NULL, blob BYTEA NOT NULL
+);
+"""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresTransaction:
+    def __init__(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+        self.connection = connection
+        found = connection.execute(
+            "SELECT seq, hash FROM clausec.ledger ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        self.seq: int = int(str(found[0])) if found else 0
+        self.previous: str = str(found[1]) if found else GENESIS
+
+    def append(self, contract: str, kind: str, payload: str) -> Row:
+        self.seq += 1
+        digest = row_hash(self.seq, contract, kind, payload, self.previous)
+        row = Row(self.seq, contract, kind, payload, self.previous, digest)
+        self.connection.execute(
+            "INSERT INTO clausec.ledger (seq, contract, kind, payload, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (row.seq, contract, kind, payload, row.prev_hash, digest),
+        )
+        self.previous = digest
+        return row
+
+    def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
+        self.connection.execute(
+            "INSERT INTO clausec.snapshots (contract, seq, blob) VALUES (%s, %s, %s) "
+            "ON CONFLICT (contract) DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
+            (contract, seq, blob),
+        )
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self.location = redact(url)
+        try:
+            self.connection = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as error:
+            raise StoreError(f"cannot connect to {self.location}: {error}".strip()) from error
+        try:
+            self.connection.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            self._prepare()
+        except psycopg.Error as error:
+            self.connection.close()
+            raise StoreError(f"{self.location} cannot be used: {error}") from error
+        except StoreError:
+            self.connection.close()
+            raise
+
+    def _prepare(self) -> None:
+        tables = {
+            str(r[0])
+            for r in self.connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'clausec'"
+            )
+        }
+        if not tables:
+            with self.connection.transaction():
+                self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                if not self._has_meta():  # another process may have created it meanwhile
+                    self.connection.execute(_TABLES)
+                    self.connection.execute(
+                        "INSERT INTO clausec.clausec_meta VALUES ('schema', %s)", (SCHEMA,)
+                    )
+        elif "clausec_meta" not in tables:
+            raise StoreError(
+                f"{self.location} has a 'clausec' schema of something else "
+                f"(tables: {', '.join(sorted(tables))}); clausec will not write to it"
+            )
+        schema = self.connection.execute(
+            "SELECT value FROM clausec.clausec_meta WHERE key = 'schema'"
+        ).fetchone()
+        if schema is None or schema[0] != SCHEMA:
+            raise StoreError(
+                f"{self.location} holds store schema {schema and schema[0]}, not {SCHEMA}"
+            )
+
+    def _has_meta(self) -> bool:
+        return (
+            self.connection.execute(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = 'clausec' AND table_name = 'clausec_meta'"
+            ).fetchone()
+            is not None
+        )
+
+    @contextmanager
+    def writing(self) -> Iterator[PostgresTransaction]:
+        try:
+            with self.connection.transaction():
+                try:
+                    self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                except psycopg.errors.LockNotAvailable as error:
+                    raise StoreError(
+                        f"{self.location} is being written by another process and stayed "
+                        f"locked for {LOCK_TIMEOUT}; try again"
+                    ) from error
+                yield PostgresTransaction(self.connection)
+        except psycopg.Error as error:
+            raise StoreError(f"could not commit to {self.location}: {error}") from error
+
+    def rows(self, contract: str | None = None, after: int = 0) -> Iterator[Row]:
+        query = (
+            "SELECT seq, contract, kind, payload, prev_hash, hash FROM clausec.ledger "
+            "WHERE seq > %s"
+        )
+        params: tuple[object, ...] = (after,)
+        if contract is not None:
+            query += " AND contract = %s"
+            params = (after, contract)
+        try:
+            found = self.connection.execute(query + " ORDER BY seq", params).fetchall()
+        except psycopg.Error as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+        for seq, name, kind, payload, prev_hash, digest in found:
+            yield Row(int(seq), str(name), str(kind), str(payload), str(prev_hash), str(digest))
+
+    def snapshot(self, contract: str) -> tuple[int, bytes] | None:
+        try:
+            found = self.connection.execute(
+                "SELECT seq, blob FROM clausec.snapshots WHERE contract = %s", (contract,)
+            ).fetchone()
+        except psycopg.Error as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+        return (int(str(found[0])), bytes(found[1])) if found else None
+
+    def contracts(self) -> list[str]:
+        query = (
+            "SELECT contract FROM clausec.ledger WHERE kind = 'bundle' "
+            "GROUP BY contract ORDER BY min(seq)"
+        )
+        try:
+            return [str(r[0]) for r in self.connection.execute(query)]
+        except psycopg.Error as error:
+            raise StoreError(f"{self.location} cannot be read: {error}") from error
+
+    def close(self) -> None:
+        self.connection.close()
