@@ -170,7 +170,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 @click.command(name="run")
-@click.argument("contract", type=click.Path(dir_okay=False))
+@click.argument("contract", type=click.Path(exists=True))
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False), help="JSON lines file.")
 @UNTIL
 @ENGINE
@@ -178,7 +178,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--kind", "kinds", multiple=True, help="Show only events of this kind.")
-@click.option("--store", help="Keep state in this store (a SQLite file): durable, resumable.")
+@click.option(
+    "--store",
+    help="Keep state in this store, durable and resumable: a SQLite file or a postgresql:// URL.",
+)
 def run_command(
     contract: str,
     facts_path: str | None,
@@ -188,8 +191,12 @@ def run_command(
     kinds: tuple[str, ...],
     store: str | None,
 ) -> None:
-    """Run a contract over facts and print the events it fires (with --store, every event
-    the store holds for it, from earlier runs too)."""
+    """Run a contract, or every contract in a folder, over facts and print the events they
+    fire (with --store, every event the store holds for them, from earlier runs too). Facts
+    for a folder name their contract in a `contract` field."""
+    if Path(contract).is_dir():
+        _run_folder(Path(contract), facts_path, _aware(until), engine, fmt, kinds, store)
+        return
     runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table", store)
     report_runtime_diagnostics(runner)
     events = [e for e in runner.events() if not kinds or e.kind in kinds]
@@ -232,3 +239,31 @@ def explain(
         return
     for event in chosen:
         click.echo(render_explanation(event, by_id))
+
+
+def _run_folder(
+    folder: Path,
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    fmt: str,
+    kinds: tuple[str, ...],
+    store: str | None,
+) -> None:
+    from clausec.cli_portfolio import portfolio_table, run_portfolio
+
+    portfolio = run_portfolio(folder, facts_path, until, engine, store)
+    for durable in portfolio.contracts.values():
+        report_runtime_diagnostics(durable.engine)
+    events = [
+        (contract, e)
+        for contract in sorted(portfolio.contracts)
+        for e in portfolio.contracts[contract].events()
+        if not kinds or e.kind in kinds
+    ]
+    events.sort(key=lambda pair: (pair[1].time, pair[0]))
+    portfolio.close()
+    if fmt == "json":
+        click.echo(json.dumps([e.model_dump() for _, e in events], indent=2))
+        return
+    Console(width=170).print(portfolio_table(events))

@@ -24,6 +24,7 @@ from clausec import ir
 from clausec.diagnostics import Diagnostic
 from runtime.engine import Engine, EngineError, load_bundle
 from runtime.events import Event
+from runtime.facts import FactError
 from runtime.obligations import Instance
 from runtime.snapshot import (
     FORMAT,
@@ -61,13 +62,14 @@ class DurableEngine:
         store: Store,
         engine: str = "compiled",
         snapshot_every: int = SNAPSHOT_EVERY,
+        verify_store: bool = True,
     ) -> None:
         self.bundle = bundle
         self.store = store
         self.engine_name = engine
         self.contract = bundle.header.id
         self.snapshot_every = snapshot_every if engine in SNAPSHOT_MATCHERS else 0
-        breaks = verify(store)
+        breaks = verify(store) if verify_store else []
         if breaks:
             raise StoreError(
                 f"{store.location} fails verification, refusing to use it: "
@@ -207,24 +209,43 @@ class DurableEngine:
     def _record(
         self, kind: str, payload: dict[str, Any], action: Callable[[], list[Event]]
     ) -> list[Event]:
-        if self.stale:
-            self._fresh()
         try:
             with self.store.writing() as tx:
-                self._catch_up()
-                events = action()  # a rejected input raises here: nothing is written
-                row = tx.append(self.contract, kind, canonical(payload))
-                last = row.seq
-                for event in events:
-                    last = tx.append(self.contract, "event", event.model_dump_json()).seq
-                self.since_snapshot += 1
-                if self.snapshot_every and self.since_snapshot >= self.snapshot_every:
-                    last = self._write_snapshot(tx).seq
-        except StoreError:
+                return self.record_in(tx, kind, payload, action)
+        except (FactError, EngineError):
+            raise  # refused before the engine changed
+        except BaseException:
             self.stale = True  # the engine may be ahead of the store: rebuild next time
             raise
+
+    def record_in(
+        self,
+        tx: Transaction,
+        kind: str,
+        payload: dict[str, Any],
+        action: Callable[[], list[Event]],
+    ) -> list[Event]:
+        """Run one input inside a write transaction that the caller holds (a portfolio holds
+        one for all its contracts): catch up, act, append the input and its events. If the
+        transaction does not commit, the caller must call `rewind`."""
+        if self.stale:
+            self._fresh()
+            self._restore()
+        self._catch_up()
+        events = action()  # a rejected input raises here: nothing is written
+        last = tx.append(self.contract, kind, canonical(payload)).seq
+        for event in events:
+            last = tx.append(self.contract, "event", event.model_dump_json()).seq
+        self.since_snapshot += 1
+        if self.snapshot_every and self.since_snapshot >= self.snapshot_every:
+            last = self._write_snapshot(tx).seq
         self.applied = last
         return events
+
+    def rewind(self) -> None:
+        """The transaction of the last input did not commit: the engine is ahead of the
+        store, so it is rebuilt from the store before its next use."""
+        self.stale = True
 
     # ------------------------------------------------------------ the Engine's API
 
