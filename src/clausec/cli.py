@@ -129,7 +129,9 @@ def compile_command(file: str, output: str | None, fmt: str) -> None:
         click.echo(f"wrote {output} ({result.bundle.hash})", err=True)
 
 
+from clausec.cli_diff import diff_command  # noqa: E402
 from clausec.cli_ledger import ledger  # noqa: E402  (commands register on main)
+from clausec.cli_portfolio import status  # noqa: E402
 from clausec.cli_report import report  # noqa: E402
 from clausec.cli_run import explain, run_command  # noqa: E402
 from clausec.cli_test import test_command  # noqa: E402
@@ -143,6 +145,8 @@ main.add_command(explain)
 main.add_command(test_command)
 main.add_command(report)
 main.add_command(ledger)
+main.add_command(diff_command)
+main.add_command(status)
 
 
 def run() -> None:
