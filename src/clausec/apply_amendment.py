@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
+from clausec import ir
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, did_you_mean
 
@@ -137,3 +139,30 @@ def _add_or_replace(state: _Amended, stmt: n.AmendmentStmt, member: n.Member) ->
         state.members[at] = member
     else:
         state.members.append(member)
+
+
+def amendment_record(amendment: n.AmendmentDecl, amends_version: int) -> ir.Amendment:
+    """What the runtime needs of an amendment beyond the amended contract: when it takes
+    effect and what happens to live obligations then."""
+
+    def first(kind: str) -> object:
+        stmt = next((s for s in amendment.stmts if s.kind == kind), None)
+        return stmt.values[0] if stmt is not None and stmt.values else None
+
+    effective = first("effective")
+    summary = first("summary")
+    return ir.Amendment(
+        title=amendment.title,
+        amends_version=amends_version,
+        effective=effective.isoformat() if isinstance(effective, date) else str(effective),
+        summary=summary if isinstance(summary, str) else None,
+        migrations=[
+            ir.Migration(
+                obligation=s.name or "",
+                to=s.target if s.kind == "migrate" else None,
+                reason=str(s.values[0]) if s.values else "",
+            )
+            for s in amendment.stmts
+            if s.kind in ("migrate", "discharge")
+        ],
+    )

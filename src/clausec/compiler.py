@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clausec import nodes as n
-from clausec.apply_amendment import apply_amendment
+from clausec.apply_amendment import amendment_record, apply_amendment
 from clausec.build_ast import parse_file
 from clausec.build_graph import ContractGraph, build_graph
 from clausec.check_library import (
@@ -21,7 +21,7 @@ from clausec.check_library import (
 )
 from clausec.check_semantics import check_semantics
 from clausec.check_types import TypeTable, check_types
-from clausec.diagnostics import CompileError, Diagnostic, has_errors
+from clausec.diagnostics import NO_SPAN, CompileError, Diagnostic, has_errors
 from clausec.expand_templates import expand_contract, load_imports
 from clausec.ir import Bundle
 from clausec.lower_to_ir import lower_to_ir
@@ -41,6 +41,7 @@ class Compilation:
     types: TypeTable | None = None
     graph: ContractGraph | None = None
     bundle: Bundle | None = None
+    amended: Bundle | None = None  # an amendment's: the next version, with its amendment
 
     @property
     def ok(self) -> bool:
@@ -145,7 +146,7 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
     target = amends(amendment)
     if target is None:
         return
-    wanted, version = target
+    wanted = target[0]
     base_path = find_base_contract(Path(result.path), wanted, lambda p: read_and_parse(p, {})[0])
     if base_path is None:
         result.add(
@@ -160,7 +161,20 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
             ]
         )
         return
-    base = compile_contract(base_path)
+    apply_to_base(result, amendment, compile_contract(base_path), base_path)
+
+
+def apply_to_base(
+    result: Compilation, amendment: n.AmendmentDecl, base: Compilation, base_path: Path
+) -> Compilation | None:
+    """Apply an amendment to its compiled base contract and check the result like any
+    contract. Diagnostics go to `result` (the amendment's); the return value is the amended
+    contract's own compilation, whose bundle is the next version (`clausec diff` reads it),
+    or None when the base or the amendment has errors."""
+    target = amends(amendment)
+    if target is None:
+        return None
+    wanted, version = target
     result.sources.update(base.sources)
     if base.contract is None or base.symbols is None or not base.ok:
         result.add(
@@ -173,12 +187,35 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
                 )
             ]
         )
-        return
+        return None
     result.add(list(version_mismatch(amendment, wanted, version, base_path, base.symbols)))
     amended, diagnostics = apply_amendment(base.contract, amendment)
-    if result.add(diagnostics):
-        checked = _analyse(Compilation(result.path, result.sources), amended)
-        result.add(checked.diagnostics)
+    if not result.add(diagnostics):
+        return None
+    checked = _analyse(Compilation(result.path, result.sources), amended)
+    result.add(checked.diagnostics)
+    if checked.bundle is not None and result.ok:
+        record = amendment_record(amendment, version)
+        result.amended = checked.bundle.model_copy(update={"amendment": record}).with_hash()
+    return checked
+
+
+def compile_amendment(path: Path | str) -> Compilation:
+    """An amendment file, applied to the contract beside it: `amended` is the next version's
+    bundle, carrying the amendment (effective date, migrations) for the runtime."""
+    result = compile_contract(path)
+    if result.ok and result.amended is None:
+        result.add(
+            [
+                Diagnostic(
+                    "CC318",
+                    f"{path} holds no amendment",
+                    result.source.span if result.source else NO_SPAN,
+                    help='give an amendment file: amendment "..." { amends ... }',
+                )
+            ]
+        )
+    return result
 
 
 def compile_or_raise(path: Path | str) -> Bundle:

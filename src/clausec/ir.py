@@ -278,6 +278,26 @@ class AggregateCap(Model):
     scope: str
 
 
+class Migration(Model):
+    """`migrate OLD to NEW "reason"` (`to` is None for `discharge OLD "reason"`): what an
+    amendment does with the live instances of an obligation at its effective date."""
+
+    obligation: str
+    to: str | None
+    reason: str
+
+
+class Amendment(Model):
+    """The amendment a bundle was made by: the bundle is the amended contract, in force from
+    `effective` (a date, in the contract's zone) on top of version `amends_version`."""
+
+    title: str
+    amends_version: int
+    effective: str
+    summary: str | None = None
+    migrations: list[Migration] = []
+
+
 class Bundle(Model):
     ir_version: int = IR_VERSION
     header: Header
@@ -295,11 +315,17 @@ class Bundle(Model):
     aggregate_caps: list[AggregateCap] = []
     closeout: Closeout | None = None
     order: list[str] = Field(description="evaluation order: a topological sort of the graph")
+    amendment: Amendment | None = None
     hash: str = ""
+
+    def _data(self, exclude: set[str]) -> dict[str, Any]:
+        if self.amendment is None:  # a contract's own bundle: no amendment key at all
+            exclude = exclude | {"amendment"}
+        return self.model_dump(mode="json", exclude=exclude)
 
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace: the form the hash is taken over and files are written in."""
-        data = self.model_dump(mode="json", exclude={"hash"})
+        data = self._data({"hash"})
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def with_hash(self) -> Bundle:
@@ -307,5 +333,5 @@ class Bundle(Model):
         return self.model_copy(update={"hash": f"sha256:{digest}"})
 
     def to_json(self) -> str:
-        data = self.model_dump(mode="json")
+        data = self._data(set())
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
