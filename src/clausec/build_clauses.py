@@ -232,6 +232,9 @@ class ClauseBuilder(ExprBuilder):
     def remove_stmt(self, meta: Meta, c: list[Token]) -> n.AmendmentStmt:
         return self._amend("remove", meta, target=str(c[0]), name=str(c[1]))
 
+    def clause_path(self, meta: Meta, c: list[Token]) -> str:
+        return ".".join(str(t) for t in c)
+
     def migrate_stmt(self, meta: Meta, c: list[Token]) -> n.AmendmentStmt:
         reason = (literals.text_value(c[2]),) if len(c) > 2 else ()
         return self._amend("migrate", meta, name=str(c[0]), target=str(c[1]), values=reason)
