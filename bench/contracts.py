@@ -202,7 +202,6 @@ template uptime_sla "Availability service level" {
       availability {lt} target: minor_credit
     }
     cap monthly_cap of fee per window
-    claim within 30 days after window end
   }
 }
 

@@ -131,7 +131,7 @@ def build_bundles(specs: list[ContractSpec], folder: Path, verify: int) -> dict[
         bundles[spec.id] = instantiate(shape, spec)
     for spec in _sample(specs, shapes, verify):
         _write(folder, spec)
-        compiled = _compile(folder, spec).model_dump(mode="json")
+        compiled = json.loads(_compile(folder, spec).to_json())  # the bundle as written
         if compiled != json.loads(bundles[spec.id]):
             raise Disagreement(
                 f"{spec.id}: the bundle built from its shape differs from the compiled one"

@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, probes
+from bench import baseline, durable, probes
 from bench import portfolio as pf
 from bench.generate import SEED, Portfolio, make_specs, make_stream
 from bench.measure import Runs, machine, repeat, timed
@@ -44,6 +44,7 @@ class Config:
     reps: int  # engines on the main portfolio
     baseline_reps: int
     latency: tuple[int, int]  # contracts, facts
+    durable: tuple[int, int, int]  # contracts, facts, repetitions
     memory_counts: tuple[int, ...]
     fact_curve: tuple[int, ...]  # at `contracts`
     contract_curve: tuple[int, ...]  # at `facts`
@@ -63,6 +64,7 @@ FULL = Config(
     reps=3,
     baseline_reps=5,
     latency=(200, 40_000),
+    durable=(200, 20_000, 3),
     memory_counts=(1000, 10_000),
     fact_curve=(10_000, 50_000, 100_000, 1_000_000),
     contract_curve=(10, 100, 1000, 10_000),
@@ -77,6 +79,7 @@ QUICK = Config(
     reps=2,
     baseline_reps=3,
     latency=(10, 2000),
+    durable=(10, 1000, 1),
     memory_counts=(100, 300),
     fact_curve=(1000, 5000),
     contract_curve=(10, 50),
@@ -255,6 +258,17 @@ class Bench:
             f"batch of 100 p99 {batch.get('p99_ms', float('nan')):.1f} ms"
         )
 
+    def durable(self) -> None:
+        contracts, facts, reps = self.config.durable
+        portfolio = self.portfolio(contracts, facts)
+        _, expected = self.baseline_runs(portfolio, 1)
+        result = durable.durable(portfolio, self.bundles(contracts), expected, self.check, reps)
+        self.results["durable"] = result
+        for kind in ("sqlite", "postgresql"):
+            rate = result[kind].get("facts_per_s")
+            shown = f"{rate:,.0f} facts/s" if rate else result[kind].get("error", "?")
+            self.log(f"durable {kind}: {shown}")
+
     def memory(self) -> None:
         rows = probes.memory(self.bundle_file, self.config.memory_counts, ROOT, self.problems)
         for row in rows:
@@ -379,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.compiler()
     bench.main_portfolio()
     bench.latency()
+    bench.durable()
     bench.memory()
     bench.scaling()
     bench.bundle_file.unlink()
