@@ -1,6 +1,6 @@
 """Obligations that other clauses create at run time: a trigger's duties, what an escalation
-level requires, and the close-out duties. They are built from the bundle up front, so their
-evidence patterns are known to the matcher before the first fact arrives."""
+level requires, a plan's checkpoints and the close-out duties. They are built from the bundle
+up front, so their evidence patterns are known to the matcher before the first fact arrives."""
 
 from __future__ import annotations
 
@@ -41,6 +41,37 @@ def required(clause: ir.Clause, action: ir.Step) -> ir.Obligation:
         duty=duty,
         owner=clause.owner,
     )
+
+
+def plan_checkpoints(plan: ir.Plan) -> list[ir.Obligation]:
+    """A plan's `checkpoint every calendar PERIOD: DUTY` as a recurring obligation named
+    `<plan>.<action>` (one instance per period, like `every`), owned and informed as the plan
+    is; a second checkpoint with the same action gets its position as a suffix."""
+    specs: list[ir.Obligation] = []
+    for number, checkpoint in enumerate(plan.checkpoints, start=1):
+        duty = ir.Duty.model_validate(checkpoint["duty"])
+        name = f"{plan.id}.{duty.action}"
+        if any(spec.id == name for spec in specs):
+            name = f"{name}_{number}"
+        specs.append(
+            ir.Obligation(
+                id=name,
+                kind="obligation",
+                ref=plan.ref,
+                span=plan.span,
+                text=plan.text,
+                owner=plan.owner,
+                inform=plan.inform,
+                duty=duty,
+                recurrence={
+                    "kind": "every",
+                    "fact": None,
+                    "where": None,
+                    "period": checkpoint["period"],
+                },
+            )
+        )
+    return specs
 
 
 def closeout_duties(closeout: ir.Closeout) -> list[ir.Obligation]:
@@ -85,6 +116,7 @@ def derived_obligations(bundle: ir.Bundle) -> list[ir.Obligation]:
         for action in level.actions
         if action.kind == "require" and action.deliverable
     ]
+    specs += [spec for plan in bundle.plans for spec in plan_checkpoints(plan)]
     if bundle.closeout is not None:
         specs += closeout_duties(bundle.closeout)
     unique: dict[str, ir.Obligation] = {}
