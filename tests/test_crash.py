@@ -53,8 +53,10 @@ def make_batches() -> list[list[dict[str, Any]]]:
             length = rng.randint(1, 45)
             batch.append({
                 "id": f"dt-{number}-{k}", "type": "downtime", "ticket": f"NL-{number}-{k}",
+                "service": "hosting-platform",
                 "start": _iso(start), "end": _iso(start + length * 60),
                 "scheduled": rng.random() < 0.2, "notice_days": rng.randint(0, 9),
+                "excused": False,
             })
         batches.append(batch)
     return batches

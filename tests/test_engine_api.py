@@ -24,8 +24,9 @@ ENGINES = ["compiled", "rete"]
 
 def outage(fact_id: str, **changes: Any) -> dict[str, Any]:
     fact: dict[str, Any] = {
-        "id": fact_id, "type": "downtime", "ticket": "NL-1", "start": "2026-03-03T10:00:00+01:00",
-        "end": "2026-03-03T22:00:00+01:00", "scheduled": False, "notice_days": 0,
+        "id": fact_id, "type": "downtime", "ticket": "NL-1", "service": "hosting-platform",
+        "start": "2026-03-03T10:00:00+01:00", "end": "2026-03-03T22:00:00+01:00",
+        "scheduled": False, "notice_days": 0, "excused": False,
     }
     fact.update(changes)
     return fact
@@ -193,12 +194,12 @@ def test_the_runtime_never_reads_the_wall_clock() -> None:
 def test_a_party_exercises_and_waives(engine: str) -> None:
     runner = Engine(BUNDLE, engine)
     runner.advance_to(datetime(2026, 2, 20, tzinfo=UTC))
-    (discharged,) = runner.discharge("deliver_servers", "order moved to another agreement")
+    (discharged,) = runner.discharge("servers.deliver", "order moved to another agreement")
     assert discharged.kind == "obligation.discharged"
     with pytest.raises(EngineError, match="only an open obligation"):
-        runner.discharge("deliver_servers", "again")
+        runner.discharge("servers.deliver", "again")
     with pytest.raises(EngineError, match="no power"):
-        runner.exercise("deliver_servers/deliver_servers:terminate")
+        runner.exercise("servers.deliver/servers.deliver:terminate")
     runner.close()
 
 

@@ -142,8 +142,8 @@ def portfolio_folder(tmp_path: Path) -> tuple[Path, Path]:
     folder = tmp_path / "contracts"
     for name in FOLDERS:
         (folder / name).mkdir(parents=True)
-        for source in (ROOT / "examples" / name).glob("*.clause"):
-            (folder / name / source.name).write_text(source.read_text())
+        source = ROOT / "examples" / name / "contract.clause"  # amendments: see test_amend
+        (folder / name / source.name).write_text(source.read_text())
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps(f) + "\n" for f in stream()))
     return folder, feed

@@ -41,8 +41,10 @@ def outages(draw: st.DrawFn) -> list[dict[str, Any]]:
         minutes = draw(st.integers(min_value=1, max_value=900))
         facts.append({
             "id": f"dt-{number}", "type": "downtime", "ticket": f"NL-{number}",
+            "service": "hosting-platform",
             "start": start.isoformat(), "end": (start + timedelta(minutes=minutes)).isoformat(),
             "scheduled": draw(st.booleans()), "notice_days": draw(st.integers(0, 10)),
+            "excused": False,
         })
     return facts
 
@@ -129,6 +131,7 @@ def test_late_facts_keep_the_ledger_consistent(facts: list[dict[str, Any]], rnd:
                    if e.amount and e.kind in ("credit", "restatement")), Decimal(0))
     assert Decimal(closeout.explanation.values["total credits"].split()[0]) == credits
     in_order = run([sorted(facts, key=_time)])
-    final = {e.instance: e.verdict for e in in_order if e.kind == "assessment"}
-    restated = {e.instance: e.verdict for e in events if e.kind in ("assessment", "restatement")}
+    final = {(e.clause, e.instance): e.verdict for e in in_order if e.kind == "assessment"}
+    restated = {(e.clause, e.instance): e.verdict for e in events
+                if e.kind in ("assessment", "restatement")}
     assert restated == final

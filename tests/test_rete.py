@@ -300,7 +300,7 @@ def test_example_evidence_matches_as_compiled() -> None:
     ]
     answers = [outcome(rete, fact) for fact in cases]
     assert answers == [outcome(compiled, fact) for fact in cases]
-    assert answers[0] == ("matched", ["managed_hosting/deliver_servers"])
+    assert answers[0] == ("matched", ["managed_hosting/servers.deliver"])
     rete.close()
 
 

@@ -58,12 +58,12 @@ def finish(engine: DurableEngine) -> DurableEngine:
 
 
 def test_restart_from_a_snapshot_equals_a_full_replay(store_url: str) -> None:
-    fill(store_url, every=3).close()  # 8 inputs: snapshots after the 3rd and the 6th
+    fill(store_url, every=3).close()  # 11 inputs: snapshots after the 3rd, 6th and 9th
     snapshotted = DurableEngine(BUNDLE, open_store(store_url), snapshot_every=3)
     assert snapshotted.restored_from > 0
     assert snapshotted.replayed == 2  # only the tail after the snapshot
     replayed = DurableEngine(BUNDLE, open_store(store_url), snapshot_every=0)
-    assert replayed.restored_from == 0 and replayed.replayed == 8
+    assert replayed.restored_from == 0 and replayed.replayed == 11
     assert state(snapshotted) == state(replayed)
     replayed.close()
     # the restored engine goes on as a whole engine: what it records replays to its state
@@ -97,7 +97,7 @@ def test_a_snapshot_the_ledger_does_not_vouch_for_is_ignored(store_url: str,
     fill(store_url, every=4).close()
     execute(store_url, damage)
     reopened = DurableEngine(BUNDLE, open_store(store_url), snapshot_every=4)
-    assert reopened.restored_from == 0 and reopened.replayed == 8
+    assert reopened.restored_from == 0 and reopened.replayed == 11
     replayed = DurableEngine(BUNDLE, open_store(store_url), snapshot_every=0)
     assert state(reopened) == state(replayed)
 

@@ -170,7 +170,8 @@ def _replay(
     assert old.bundle is not None and new.bundle is not None
     facts = read_facts(Path(require_file(facts_path))) if facts_path else []
     try:
-        return what_if(old.bundle, new.bundle, facts, until, new.effective, whole)
+        amended = new.compilation.amended
+        return what_if(old.bundle, new.bundle, facts, until, new.effective, whole, amended)
     except FactError as error:
         raise UsageError(
             "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)

@@ -33,8 +33,9 @@ PENALTY_KINDS = ("penalty", "damages", "interest")
 
 
 def compile_folder(folder: Path) -> list[ir.Bundle]:
-    """Every contract in a folder (templates and amendments are not contracts); any error
-    stops the run with the diagnostics, as `clausec check` prints them."""
+    """Every contract in a folder, then every amendment in it (as the next version's bundle,
+    in version order); any error stops the run with the diagnostics, as `clausec check`
+    prints them."""
     from clausec.cli import UsageError, clause_files, emit_diagnostics
     from clausec.compiler import compile_contract
 
@@ -44,7 +45,11 @@ def compile_folder(folder: Path) -> list[ir.Bundle]:
         emit_diagnostics(failed, "text", err=True)
         raise SystemExit(1)
     bundles = [r.bundle for r in results if r.bundle is not None]
-    ids = [b.header.id for b in bundles]
+    bundles += sorted(
+        (r.amended for r in results if r.amended is not None),
+        key=lambda b: (b.header.id, b.header.version),
+    )
+    ids = [b.header.id for b in bundles if b.amendment is None]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         raise UsageError(f"more than one contract in {folder} has the id {', '.join(twice)}")
@@ -71,7 +76,12 @@ def run_portfolio(
     portfolio = open_portfolio(store or ":memory:", engine)
     try:
         for bundle in bundles:
-            portfolio.load(bundle)
+            if bundle.amendment is None:
+                portfolio.load(bundle)
+            elif (
+                bundle.header.version > portfolio.contracts[bundle.header.id].engine.latest_version
+            ):
+                portfolio.contracts[bundle.header.id].amend(bundle)
         facts = read_facts(Path(facts_path)) if facts_path else []
         seen = {i for e in portfolio.contracts.values() for i in e.engine.seen}
         facts = [f for f in facts if f.get("id") not in seen]
@@ -158,10 +168,10 @@ def contract_status(contract: str, portfolio: Portfolio, within: int) -> Contrac
     lapsing = [
         Lapsing(contract, r.clause, r.holder, r.what, r.expires)
         for r in report.rights
-        if not r.lapsed and r.expires != "never" and r.expires <= horizon
+        if not r.lapsed and not r.ended and r.expires != "never" and r.expires <= horizon
     ]
     overdue = [d for d in report.duties if d.state == "violated"]
-    header = engine.bundle.header
+    header = engine.ctx.bundle.header  # the version in force at the clock
     return ContractStatus(
         contract=contract,
         title=header.title,

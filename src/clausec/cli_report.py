@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from clausec.cli_run import ENGINE, UNTIL, _aware, run_engine
+from clausec.cli_run import AMEND, ENGINE, UNTIL, _aware, run_engine
 from runtime.report import Report, build_report
 
 
@@ -31,7 +31,7 @@ def render(report: Report, console: Console) -> None:
         f"{owed or 'nothing owed either way'}."
     )
     console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
-    open_rights = [r for r in report.rights if not r.lapsed]
+    open_rights = [r for r in report.rights if not r.lapsed and not r.ended]
     console.print(
         _table(
             "Rights that can still be exercised",
@@ -62,11 +62,19 @@ def render(report: Report, console: Console) -> None:
 @UNTIL
 @ENGINE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@AMEND
 def report(
-    contract: str, facts_path: str | None, until: datetime | None, engine: str, fmt: str
+    contract: str,
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    fmt: str,
+    amendments: tuple[str, ...],
 ) -> None:
     """Money owed, rights open and lapsed, and open obligations with their owners."""
-    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "text")
+    runner = run_engine(
+        contract, facts_path, _aware(until), engine, fmt == "text", None, amendments
+    )
     result = build_report(runner)
     if fmt == "json":
         data = asdict(result)

@@ -80,6 +80,34 @@ def _as_of(
     return [f for f in facts if f.get("id") in known]
 
 
+AMEND = click.option(
+    "--amend",
+    "amendments",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An amendment file to load, in force from its effective date (repeat in order).",
+)
+
+
+def load_amendments(runner: Engine | DurableEngine, paths: tuple[str, ...]) -> None:
+    """Compile and load each amendment; one the store already holds is skipped."""
+    from clausec.cli import UsageError, emit_diagnostics, require_file
+    from clausec.compiler import compile_amendment
+
+    core = runner.engine if isinstance(runner, DurableEngine) else runner
+    for path in paths:
+        result = compile_amendment(require_file(path))
+        if result.amended is None:
+            emit_diagnostics([result], "text", err=True)
+            sys.exit(1)
+        if result.amended.header.version <= core.latest_version:
+            continue
+        try:
+            runner.amend(result.amended)
+        except (EngineError, StoreError) as error:
+            raise UsageError(f"{path}: {error}") from error
+
+
 def run_engine(
     contract: str,
     facts_path: str | None,
@@ -87,12 +115,14 @@ def run_engine(
     engine: str,
     show_progress: bool,
     store: str | None = None,
+    amendments: tuple[str, ...] = (),
 ) -> Engine:
     """Load, feed the facts file (whole or nothing) and move the clock. With a store, facts
     it already holds are skipped, so re-running a growing facts file is idempotent."""
     from clausec.cli import UsageError
 
     runner = _open(contract, engine, store)
+    load_amendments(runner, amendments)
     core = runner.engine if isinstance(runner, DurableEngine) else runner
     facts = read_facts(Path(facts_path)) if facts_path else []
     recorded = [f for f in facts if f.get("id") in core.seen]
@@ -178,6 +208,7 @@ def _aware(moment: datetime | None) -> datetime | None:
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @click.option("--kind", "kinds", multiple=True, help="Show only events of this kind.")
+@AMEND
 @click.option(
     "--store",
     help="Keep state in this store, durable and resumable: a SQLite file or a postgresql:// URL.",
@@ -189,6 +220,7 @@ def run_command(
     engine: str,
     fmt: str,
     kinds: tuple[str, ...],
+    amendments: tuple[str, ...],
     store: str | None,
 ) -> None:
     """Run a contract, or every contract in a folder, over facts and print the events they
@@ -197,7 +229,9 @@ def run_command(
     if Path(contract).is_dir():
         _run_folder(Path(contract), facts_path, _aware(until), engine, fmt, kinds, store)
         return
-    runner = run_engine(contract, facts_path, _aware(until), engine, fmt == "table", store)
+    runner = run_engine(
+        contract, facts_path, _aware(until), engine, fmt == "table", store, amendments
+    )
     report_runtime_diagnostics(runner)
     events = [e for e in runner.events() if not kinds or e.kind in kinds]
     if fmt == "json":
@@ -213,6 +247,7 @@ def run_command(
 @UNTIL
 @ENGINE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@AMEND
 def explain(
     contract: str,
     event_ids: tuple[str, ...],
@@ -220,13 +255,14 @@ def explain(
     until: datetime | None,
     engine: str,
     fmt: str,
+    amendments: tuple[str, ...],
 ) -> None:
     """Explain events, named by id (or a prefix) or as KIND:CLAUSE[:INSTANCE]: the clause, the
     facts and the figures behind each."""
     from clausec.cli import UsageError
     from clausec.explain_text import render_explanation
 
-    runner = run_engine(contract, facts_path, _aware(until), engine, False)
+    runner = run_engine(contract, facts_path, _aware(until), engine, False, None, amendments)
     by_id = {e.id: e for e in runner.events()}
     chosen: list[Event] = []
     for wanted in event_ids:

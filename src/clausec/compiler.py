@@ -5,6 +5,9 @@ trust their input (a type check never sees an unknown name twice).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,9 +72,29 @@ def read_and_parse(
     return parse_file(text, key)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector waits while a contract compiles. A compile builds a
+    parse tree, an AST and an IR of hundreds of thousands of objects that live until it
+    ends; the collector would walk them again and again (a third of the time of a
+    1,000-clause contract) and find nothing to free, since none of them is garbage yet.
+    Reference counting frees as usual; the collector runs again as soon as the compile ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compile_contract(path: Path | str) -> Compilation:
     """Compile one `.clause` file as far as it goes. Never raises for bad input."""
-    path = Path(path)
+    with _collector_paused():
+        return _compile_contract(Path(path))
+
+
+def _compile_contract(path: Path) -> Compilation:
     result = Compilation(str(path))
     # 1-2. Parse and build the AST: everything after this works on dataclasses.
     source, diagnostics = read_and_parse(path, result.sources)

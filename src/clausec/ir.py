@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clausec.share_ir import share_parts
+
 IR_VERSION = 1
 
 Expr = Any  # a JSON tree: ["lit", "money", "12000", "EUR"], ["param", "fee"], ["+", a, b], ...
@@ -317,6 +319,30 @@ class Bundle(Model):
     order: list[str] = Field(description="evaluation order: a topological sort of the graph")
     amendment: Amendment | None = None
     hash: str = ""
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: Any = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Bundle:
+        """A bundle loaded from its JSON, sharing the parts it has in common with bundles
+        already loaded (`share_ir`): how a service holds a portfolio of contracts."""
+        bundle = super().model_validate_json(
+            json_data,
+            strict=strict,
+            extra=extra,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
+        share_parts(bundle)
+        return bundle
 
     def _data(self, exclude: set[str]) -> dict[str, Any]:
         if self.amendment is None:  # a contract's own bundle: no amendment key at all

@@ -24,10 +24,13 @@ class ClauseLowerer:
         self.span_ir = span_ir
         self.sources = sources
         self.types = types
+        self._lines: dict[str, list[str]] = {}  # each source split once, not once per clause
 
     def text(self, span: Span) -> str:
-        lines = self.sources.get(span.path, "").split("\n")[span.line - 1 : span.end_line]
-        return "\n".join(lines).strip()
+        lines = self._lines.get(span.path)
+        if lines is None:
+            lines = self._lines[span.path] = self.sources.get(span.path, "").split("\n")
+        return "\n".join(lines[span.line - 1 : span.end_line]).strip()
 
     def common(self, decl: Any, kind: str) -> dict[str, Any]:
         stmts = getattr(decl, "stmts", ())

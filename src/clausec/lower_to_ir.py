@@ -103,10 +103,14 @@ def lower_to_ir(
     sources: Mapping[str, str],
 ) -> ir.Bundle:
     base = Path(contract.span.path).parent
+    paths: dict[str, str] = {}  # resolving a path asks the file system: once per file
 
     def span_ir(span: Span) -> ir.SpanIR:
+        path = paths.get(span.path)
+        if path is None:
+            path = paths[span.path] = relative_path(span.path, base)
         return ir.SpanIR(
-            path=relative_path(span.path, base),
+            path=path,
             line=span.line,
             col=span.col,
             end_line=span.end_line,

@@ -13,22 +13,50 @@ from typing import Any
 
 from clausec.diagnostics import Span
 
+# Per class: is an instance a node, and its field names. Asking `dataclasses` for each value
+# was most of the time of the passes that walk a large contract.
+_IS_NODE: dict[type, bool] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
 
 def _is_node(value: Any) -> bool:
-    return dataclasses.is_dataclass(value) and not isinstance(value, (type, Span))
+    kind = type(value)
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = dataclasses.is_dataclass(value) and not isinstance(
+            value, (type, Span)
+        )
+    return known
 
 
-def _children(node: Any) -> Iterator[Any]:
-    for field in dataclasses.fields(node):
-        value = getattr(node, field.name)
+# Fields declared as these hold text, numbers or spans, never a node: walks skip them.
+_ATOMS = frozenset({"Span", "str", "str | None", "tuple[str, ...]", "int", "int | None", "bool"})
+
+
+def _field_names(node: Any) -> tuple[str, ...]:
+    """The fields of `node`'s class that can hold nodes."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        fields = dataclasses.fields(node)
+        names = _FIELDS[kind] = tuple(f.name for f in fields if f.type not in _ATOMS)
+    return names
+
+
+def _children(node: Any) -> list[Any]:
+    """The nodes directly below `node`, in field order."""
+    found: list[Any] = []
+    for name in _field_names(node):
+        value = getattr(node, name)
         if isinstance(value, tuple):
             for item in value:
                 if isinstance(item, tuple):
-                    yield from (x for x in item if _is_node(x))
+                    found.extend(x for x in item if _is_node(x))
                 elif _is_node(item):
-                    yield item
+                    found.append(item)
         elif _is_node(value):
-            yield value
+            found.append(value)
+    return found
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -37,7 +65,9 @@ def walk(node: Any) -> Iterator[Any]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(_children(current))))
+        children = _children(current)
+        children.reverse()
+        stack += children
 
 
 def _rewrite_value(value: Any, fn: Callable[[Any], Any]) -> Any:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from clausec import ir
+from runtime.claims import is_forfeiture
 from runtime.context import Charge
 from runtime.engine import Engine
 
@@ -85,9 +86,17 @@ def _money(row: MoneyRow) -> dict[str, str]:
     }
 
 
-def replay(bundle: ir.Bundle, facts: list[dict[str, Any]], until: datetime | None) -> Engine:
-    """One version over the facts, as `clausec run` does; raises FactError, applying nothing."""
+def replay(
+    bundle: ir.Bundle,
+    facts: list[dict[str, Any]],
+    until: datetime | None,
+    amendment: ir.Bundle | None = None,
+) -> Engine:
+    """One version over the facts, as `clausec run` does (with an amendment loaded, in force
+    from its effective date); raises FactError, applying nothing."""
     engine = Engine(bundle)
+    if amendment is not None:
+        engine.amend(amendment)
     accepted = engine.validate(facts)
     if until is not None:
         known = {f.id for f in accepted if f.time <= until}
@@ -117,6 +126,10 @@ def _refs(bundle: ir.Bundle) -> dict[str, str | None]:
 def _totals(charges: Iterable[Charge], key: str) -> dict[tuple[str, str, str], Decimal]:
     totals: dict[tuple[str, str, str], Decimal] = {}
     for charge in charges:
+        if is_forfeiture(charge):
+            # Whether a party claims its credits is not a term of either version (and a replay
+            # of facts never claims): the diff prices what each version charges.
+            continue
         group = (
             (charge.clause, charge.kind, charge.amount.currency)
             if key == "clause"
@@ -150,10 +163,9 @@ def _note(effective: date | None, whole_period: bool) -> str:
             f"effect on {effective}."
         )
     return (
-        f"NEW applies from its effective date {effective}: amounts dated before it (an SLA "
-        "credit by its window's start, a penalty by the performance it was charged on) are "
-        "those of OLD. Caps and counts that span that date are computed within each "
-        "version's own replay."
+        f"NEW is loaded onto OLD as an amendment and takes over on {effective}, as in "
+        "`clausec run --amend`: a window that began before that date is priced under OLD, "
+        "and caps and counts run on across the date."
     )
 
 
@@ -164,24 +176,23 @@ def what_if(
     until: datetime | None,
     effective: date | None,
     whole_period: bool = False,
+    amended: ir.Bundle | None = None,
 ) -> WhatIf:
-    """Replay both versions over the facts and compare the money. Raises FactError naming
-    the facts a version refuses (a new version may declare different fact schemas)."""
-    before = replay(old, facts, until)
-    after = replay(new, facts, until)
-    splice = effective is not None and not whole_period
+    """Replay both versions over the facts and compare the money. With an amendment (the
+    bundle `compile_amendment` makes, carrying its effective date) NEW is OLD with the
+    amendment loaded, unless `whole_period`. Raises FactError naming the facts a version
+    refuses (a new version may declare different fact schemas)."""
+    only_new = {f.name for f in new.facts} - {f.name for f in old.facts}
+    before = replay(old, [f for f in facts if f.get("type") not in only_new], until)
+    splice = effective is not None and not whole_period and amended is not None
+    after = replay(old, facts, until, amended) if splice else replay(new, facts, until)
     charges = after.ledger()
-    if splice and effective is not None:
-        start = after.ctx.time.midnight(effective)
-        charges = [c for c in before.ledger() if c.time < start] + [
-            c for c in charges if c.time >= start
-        ]
     refs = _refs(old) | _refs(new)
-    applied = len(before.seen)
+    applied = len(after.seen)
     return WhatIf(
         facts=applied,
         held_back=len(facts) - applied,
-        clock=before.clock,
+        clock=max(before.clock, after.clock),
         basis="from_effective_date" if splice else "whole_period",
         effective=effective,
         note=_note(effective, whole_period),

@@ -11,9 +11,10 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Item:
     time: datetime
     seq: int
@@ -22,27 +23,54 @@ class Item:
     cancelled: bool = field(compare=False, default=False)
 
 
+class Call:
+    """An action that calls `function(owner, subject, time)` (or `function(owner, subject,
+    detail, time)`): one small object where a lambda with its closure is four or more, and
+    an engine keeps one per deadline it waits for. (It pickles, for snapshots.)"""
+
+    __slots__ = ("detail", "function", "owner", "subject", "takes_detail")
+
+    def __init__(
+        self, function: Callable[..., object], owner: Any, subject: Any, *detail: Any
+    ) -> None:
+        if len(detail) > 1:
+            raise TypeError("a Call takes at most three arguments before the time")
+        self.function = function
+        self.owner = owner
+        self.subject = subject
+        self.takes_detail = bool(detail)
+        self.detail = detail[0] if detail else None
+
+    def __call__(self, time: datetime) -> object:
+        if self.takes_detail:
+            return self.function(self.owner, self.subject, self.detail, time)
+        return self.function(self.owner, self.subject, time)
+
+
 class Agenda:
     def __init__(self) -> None:
-        self._heap: list[Item] = []
+        # (time, seq, item): the heap compares the tuples in C; seq is unique, so an item
+        # itself is never compared.
+        self._heap: list[tuple[datetime, int, Item]] = []
         self._seq = 0
 
     def schedule(self, time: datetime, action: Callable[[datetime], object], label: str) -> Item:
         self._seq += 1
         item = Item(time, self._seq, action, label)
-        heapq.heappush(self._heap, item)
+        heapq.heappush(self._heap, (time, self._seq, item))
         return item
 
     def due(self, until: datetime, inclusive: bool) -> Item | None:
         """Pop the next live item at or before `until` (strictly before unless inclusive)."""
-        while self._heap:
-            head = self._heap[0]
-            if head.time > until or (head.time == until and not inclusive):
+        heap = self._heap
+        while heap:
+            time, _, head = heap[0]
+            if time > until or (time == until and not inclusive):
                 return None
-            heapq.heappop(self._heap)
+            heapq.heappop(heap)
             if not head.cancelled:
                 return head
         return None
 
     def pending(self) -> list[Item]:
-        return sorted(i for i in self._heap if not i.cancelled)
+        return sorted(i for _, _, i in self._heap if not i.cancelled)

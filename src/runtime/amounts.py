@@ -25,7 +25,7 @@ class UniqueViolation(ValueError):
     """A `unique` tier table matched more than one row: the contract is ambiguous here."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Trace:
     steps: list[dict[str, Any]] = field(default_factory=list)
 

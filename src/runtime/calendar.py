@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -31,11 +31,16 @@ class ContractTime:
         return ZoneInfo(self.timezone)
 
     @cached_property
+    def _years(self) -> range:
+        return range(self.effective_from.year - 1, self.effective_until.year + 3)
+
+    @cached_property
     def _holidays(self) -> holidays.HolidayBase | None:
+        """This contract's own holiday table, built only once a date outside `_years` is
+        asked about: the table then grows by that year, as `holidays` does (`expand`)."""
         if not self.calendar:
             return None
-        years = range(self.effective_from.year - 1, self.effective_until.year + 3)
-        return holidays.country_holidays(self.calendar, years=years)
+        return holidays.country_holidays(self.calendar, years=self._years)
 
     @property
     def start(self) -> datetime:
@@ -53,7 +58,16 @@ class ContractTime:
         return moment.astimezone(self.zone)
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and (self._holidays is None or day not in self._holidays)
+        if day.weekday() >= 5:
+            return False
+        if not self.calendar:
+            return True
+        if day.year in self._years and "_holidays" not in self.__dict__:
+            # Until a table of its own has grown, every contract on this calendar and these
+            # years reads the same holidays: one shared, immutable set of dates.
+            return day not in _holiday_dates(self.calendar, self._years.start, self._years.stop)
+        table = self._holidays
+        return table is None or day not in table
 
     def add(self, moment: datetime, amount: Decimal, unit: str) -> datetime:
         """`moment` plus a duration. Days and larger units keep the local wall-clock time."""
@@ -93,8 +107,17 @@ class ContractTime:
         if end <= start:
             return Decimal(0)
         total = Decimal(0)
-        day = self.local(start).date()
+        first, last = self.local(start).date(), self.local(end).date()
+        day = first
         while self.midnight(day) < end:
+            if first < day < last:
+                # The days strictly between lie wholly inside: each business day counts for
+                # exactly one, added in the same order as a share would be.
+                while day < last:
+                    if self.is_business_day(day):
+                        total += 1
+                    day += timedelta(days=1)
+                continue
             begin, finish = self.midnight(day), self.midnight(day + timedelta(days=1))
             if self.is_business_day(day):
                 inside = min(end, finish) - max(start, begin)
@@ -129,6 +152,13 @@ class ContractTime:
         while self.add(start, Decimal(years + 1), "year") <= moment:
             years += 1
         return self.add(start, Decimal(years), "year")
+
+
+@lru_cache(maxsize=256)
+def _holiday_dates(calendar: str, first: int, stop: int) -> frozenset[date]:
+    """The holidays of a calendar over years `first` to `stop` (exclusive), built once per
+    process: building them costs about as much as a whole contract's ingest."""
+    return frozenset(holidays.country_holidays(calendar, years=range(first, stop)))
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from runtime.agenda import Call
+from runtime.claims import is_forfeiture
 from runtime.derived import closeout_duties
 from runtime.evaluate import evaluate
 from runtime.money import Money
@@ -17,6 +19,8 @@ from runtime.reparation import settle_lateness
 
 def close_out(kernel: ObligationKernel, now: datetime) -> None:
     ctx = kernel.ctx
+    # First, so a duty that `starts when` such a right expires is terminated with the rest.
+    kernel.powers.end_of_contract(now)
     for inst in list(kernel.instances.values()):
         if inst.state == "violated" and inst.performed is None:
             for item in inst.pending:
@@ -24,12 +28,40 @@ def close_out(kernel: ObligationKernel, now: datetime) -> None:
             settle_lateness(kernel, inst, now, now, [])
             inst.settled = True
         elif inst.state in OPEN and inst.spec.survives:
+            _reanchor(kernel, inst, now)
             _schedule_survival_end(kernel, inst, now)
         elif inst.state in OPEN:
             _end(kernel, inst, now, "the contract ended; this obligation does not survive it")
     if ctx.bundle.closeout is not None:
         for spec in closeout_duties(ctx.bundle.closeout):
             kernel.create(kernel.specs[spec.id], now, spec.id, anchor=now)
+
+
+def _reanchor(kernel: ObligationKernel, inst: Instance, now: datetime) -> None:
+    """A surviving duty due `within D after end` counts from the day the contract ended: after
+    an early termination its deadline moves forward, with a notice saying so."""
+    deadline = inst.spec.duty.deadline
+    anchor = deadline.anchor if deadline is not None else None
+    if anchor is None or anchor.kind != "end" or inst.state != "in_effect":
+        return
+    moved = kernel.deadline(inst)
+    if moved is None or moved == inst.deadline:
+        return
+    if inst.item:
+        inst.item.cancelled = True
+    old, inst.deadline, inst.base_deadline = inst.deadline, moved, moved
+    inst.item = kernel.ctx.agenda.schedule(
+        moved, Call(ObligationKernel.expire, kernel, inst), f"deadline {inst.id}"
+    )
+    local = kernel.ctx.time.local
+    kernel._emit(
+        inst,
+        "notice",
+        now,
+        f"the contract ended on {local(now):%Y-%m-%d %H:%M %Z}: the deadline counted from the "
+        f"end moves to {local(moved):%Y-%m-%d %H:%M %Z}",
+        values={"old deadline": old.isoformat() if old else "none", "deadline": moved.isoformat()},
+    )
 
 
 def _end(kernel: ObligationKernel, inst: Instance, now: datetime, why: str) -> None:
@@ -92,19 +124,25 @@ def _statement(kernel: ObligationKernel, now: datetime) -> None:
             else "penalty"
         )
         totals[group] = totals[group] + charge.amount
+        if is_forfeiture(charge):
+            totals["forfeited"] = totals["forfeited"] + charge.amount
         by_clause[f"{charge.clause} ({charge.kind})"] += charge.amount
         to_customer = charge.payee == ctx.customer
         net = net + charge.amount if to_customer else net - charge.amount
     plural = {"penalty": "penalties", "credit": "credits", "incentive": "incentives"}
     lines = {f"total {plural[k]}": totals[k] for k in ("credit", "penalty", "incentive")}
+    forfeited = ""
+    if totals["forfeited"].amount:
+        lines["credits forfeited (claims lapsed)"] = totals["forfeited"]
+        forfeited = f" (after {-totals['forfeited']} forfeited: claims lapsed)"
     lines.update({k: v for k, v in sorted(by_clause.items())})
     lines[f"net owed to {ctx.customer}"] = net
     ctx.emit(
         "closeout",
         "closeout",
         now,
-        f"settlement: credits {totals['credit']}, penalties {totals['penalty']}, incentives "
-        f"{totals['incentive']}; net {net} owed to {ctx.customer}",
+        f"settlement: credits {totals['credit']}{forfeited}, penalties {totals['penalty']}, "
+        f"incentives {totals['incentive']}; net {net} owed to {ctx.customer}",
         amount=net,
         values=lines,
     )

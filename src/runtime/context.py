@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clausec import ir
 from clausec.diagnostics import NO_SPAN, Diagnostic
@@ -20,9 +20,12 @@ from runtime.agenda import Agenda
 from runtime.amounts import Trace, UniqueViolation, apply_limits
 from runtime.calendar import ContractTime
 from runtime.evaluate import Scope, evaluate
-from runtime.events import Event, Explanation, event_id, iso
+from runtime.events import Event, EventLog, event_id, iso, new_event
 from runtime.facts import Fact
 from runtime.money import CurrencyMismatch, Money
+
+if TYPE_CHECKING:
+    from runtime.amend import Terms
 
 Listener = Callable[[Event, datetime], None]
 
@@ -36,7 +39,7 @@ def _runtime(code: str, what: str, error: Exception) -> Diagnostic:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Charge:
     """An amount charged: the basis of caps, the settlement statement and restatements."""
 
@@ -64,9 +67,12 @@ class Context:
         self.rounding = (header.rounding_mode, Decimal(header.rounding_quantum))
         self.agenda = Agenda()
         self.clock: datetime = self.time.start
-        self.facts: dict[str, list[Fact]] = {}
-        self.events: list[Event] = []
+        # Facts received, by type: a keyed fact under its key (a later report replaces the
+        # earlier and moves to the end), any other under its sequence number.
+        self.facts: dict[str, dict[str | int, Fact]] = {}
+        self.events = EventLog()
         self.outbox: list[Event] = []
+        self._last_iso: tuple[datetime, str] | None = None
         self.listeners: list[Listener] = []
         self.charges: list[Charge] = []
         self.occurrences: dict[tuple[str, str | None, str], int] = {}
@@ -84,14 +90,42 @@ class Context:
         }
         self.diagnostics: list[Diagnostic] = []
         self.ended_at: datetime | None = None  # set when a party terminates early
-        self.params = self._params()
+        self.params = self.evaluate_params()
+        # The versions in force so far, once an amendment has been adopted (runtime.amend).
+        self.versions: list[Terms] = []
 
-    def _params(self) -> dict[str, Any]:
+    def evaluate_params(self) -> dict[str, Any]:
+        """The parameters' values under the current bundle."""
         values: dict[str, Any] = {}
         for param in self.bundle.params:
             if param.value is not None:
                 values[param.name] = evaluate(param.value, Scope(self.time, values))
         return values
+
+    def _iso(self, moment: datetime) -> str:
+        """`iso(moment)`, remembered for the next event: an event's consequences share
+        its time."""
+        last = self._last_iso
+        if last is not None and last[0] == moment:
+            return last[1]
+        text = iso(moment)
+        self._last_iso = (moment, text)
+        return text
+
+    def take_outbox(self) -> list[Event]:
+        """The events of the call that ends, handed over: the engine keeps no reference, so
+        a caller that drops them frees them at once instead of the garbage collector having
+        to walk them as old objects (with a thousand engines, most of its work)."""
+        events, self.outbox = self.outbox, []
+        return events
+
+    def keep(self, fact: Fact) -> None:
+        store = self.facts.setdefault(fact.type, {})
+        if fact.key is None:
+            store[fact.seq] = fact
+        else:
+            store.pop(fact.key, None)
+            store[fact.key] = fact
 
     def guard(self, what: str, action: Callable[[], object]) -> None:
         """A clause that fails at run time is reported as a diagnostic; the others go on."""
@@ -101,7 +135,14 @@ class Context:
             self.diagnostics.append(_runtime("RT403", what, error))
         except CurrencyMismatch as error:
             self.diagnostics.append(_runtime("RT402", what, error))
-        except (ArithmeticError, ValueError, TypeError, KeyError, OverflowError) as error:
+        except (
+            ArithmeticError,
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+        ) as error:
             self.diagnostics.append(_runtime("RT401", what, error))
 
     def report(self, code: str, what: str, message: str) -> None:
@@ -125,7 +166,7 @@ class Context:
         return others[0] if len(others) == 1 else "customer"
 
     def scope(self, **changes: Any) -> Scope:
-        return Scope(self.time, self.params).child(**changes)
+        return Scope(self.time, self.params, **changes)
 
     # ------------------------------------------------------------ events
 
@@ -149,31 +190,34 @@ class Context:
         occurrence = self.occurrences.get(key, 0)
         self.occurrences[key] = occurrence + 1
         spec = self.clauses.get(clause)
-        base = clause.split("[")[0]
-        spec = spec or self.clauses.get(base)
+        if spec is None:
+            spec = self.clauses.get(clause.split("[")[0])
         span = spec.span if spec else None
-        event = Event(
-            id=event_id(self.bundle.header.id, clause, instance, kind, occurrence),
-            seq=len(self.events) + 1,
-            contract=self.bundle.header.id,
-            version=self.bundle.header.version,
-            clause=clause,
-            ref=spec.ref if spec else None,
-            span=f"{span.path}:{span.line}:{span.col}" if span else "",
-            kind=kind,
-            time=iso(time),
-            instance=instance,
-            amount=str(amount) if amount is not None else None,
-            verdict=verdict,
-            parties=parties or {},
-            explanation=Explanation(
-                summary=summary,
-                clause_text=spec.text if spec else "",
-                facts=facts or [],
-                values={k: str(v) for k, v in (values or {}).items()},
-                steps=steps or [],
-                causes=causes or [],
-            ),
+        header = self.bundle.header
+        event = new_event(
+            {
+                "id": event_id(header.id, clause, instance, kind, occurrence),
+                "seq": len(self.events) + 1,
+                "contract": header.id,
+                "version": header.version,
+                "clause": clause,
+                "ref": spec.ref if spec else None,
+                "span": f"{span.path}:{span.line}:{span.col}" if span else "",
+                "kind": kind,
+                "time": self._iso(time),
+                "instance": instance,
+                "amount": str(amount) if amount is not None else None,
+                "verdict": verdict,
+                "parties": dict(parties) if parties else {},
+            },
+            {
+                "summary": summary,
+                "clause_text": spec.text if spec else "",
+                "facts": list(facts) if facts else [],
+                "values": {k: str(v) for k, v in values.items()} if values else {},
+                "steps": [dict(step) for step in steps] if steps else [],
+                "causes": list(causes) if causes else [],
+            },
         )
         self.events.append(event)
         self.outbox.append(event)

@@ -37,7 +37,7 @@ from runtime.snapshot import (
 )
 from runtime.store import Row, Store, StoreError, Transaction, open_store, verify
 
-INPUTS = ("facts", "clock", "exercise", "discharge")
+INPUTS = ("facts", "clock", "exercise", "discharge", "amendment")
 SNAPSHOT_EVERY = 100
 
 
@@ -75,8 +75,8 @@ class DurableEngine:
                 f"{store.location} fails verification, refusing to use it: "
                 + "; ".join(str(b) for b in breaks[:3])
             )
+        self._register_bundle()  # may take the original bundle from the store
         self._fresh()
-        self._register_bundle()
         self.restored_from = self._restore()  # the ledger row of the snapshot used, or 0
         self.replayed = self._catch_up()  # inputs replayed on opening
 
@@ -148,29 +148,28 @@ class DurableEngine:
         return self.applied
 
     def _register_bundle(self) -> None:
-        recorded = [
-            json.loads(r.payload)["hash"]
-            for r in self.store.rows(self.contract)
-            if r.kind == "bundle"
-        ]
-        if recorded and recorded[-1] != self.bundle.hash:
+        """Record the contract's bundle the first time. Later, the bundle given must be one
+        the store holds for the contract, the original or an amendment's: the engine starts
+        from the original, and replaying the ledger loads the amendments."""
+        versions = [r for r in self.store.rows(self.contract) if r.kind in ("bundle", "amendment")]
+        if not versions:
+            if self.bundle.amendment is not None:
+                raise StoreError(
+                    f"{self.store.location} does not hold contract {self.contract}: load "
+                    "the contract first, then its amendment (DurableEngine.amend)"
+                )
+            with self.store.writing() as tx:
+                tx.append(self.contract, "bundle", canonical(_bundle_payload(self.bundle)))
+            return
+        hashes = [json.loads(r.payload)["hash"] for r in versions]
+        if self.bundle.hash not in hashes:
             raise StoreError(
                 f"{self.store.location} holds contract {self.contract} compiled "
-                f"as {recorded[-1]}, not {self.bundle.hash}: a changed contract "
+                f"as {hashes[-1]}, not {self.bundle.hash}: a changed contract "
                 "needs an amendment, not a different bundle"
             )
-        if not recorded:
-            with self.store.writing() as tx:
-                tx.append(
-                    self.contract,
-                    "bundle",
-                    canonical(
-                        {
-                            "hash": self.bundle.hash,
-                            "bundle": json.loads(self.bundle.canonical_json()),
-                        }
-                    ),
-                )
+        if self.bundle.hash != hashes[0]:  # an amendment's: start from the original
+            self.bundle = _stored_bundle(json.loads(versions[0].payload))
 
     # ------------------------------------------------------------ replay
 
@@ -204,6 +203,8 @@ class DurableEngine:
             return self.engine.advance_to(datetime.fromisoformat(payload["to"]))
         if kind == "exercise":
             return self.engine.exercise(payload["power"], payload.get("note", ""))
+        if kind == "amendment":
+            return self.engine.amend(_stored_bundle(payload))
         return self.engine.discharge(payload["obligation"], payload["reason"])
 
     def _record(
@@ -267,6 +268,12 @@ class DurableEngine:
             "exercise", {"power": power, "note": note}, lambda: self.engine.exercise(power, note)
         )
 
+    def amend(self, bundle: ir.Bundle) -> list[Event]:
+        """Load an amendment (see Engine.amend); the ledger records it, so the version chain
+        is part of the hash chain and a restart loads it again."""
+        payload = _bundle_payload(bundle)
+        return self._record("amendment", payload, lambda: self.engine.amend(bundle))
+
     def discharge(self, obligation: str, reason: str) -> list[Event]:
         return self._record(
             "discharge",
@@ -294,3 +301,21 @@ class DurableEngine:
     def close(self) -> None:
         self.engine.close()
         self.store.close()
+
+
+def _bundle_payload(bundle: ir.Bundle) -> dict[str, Any]:
+    payload: dict[str, Any] = {"hash": bundle.hash, "version": bundle.header.version}
+    if bundle.amendment is not None:
+        payload["effective"] = bundle.amendment.effective
+        payload["title"] = bundle.amendment.title
+    payload["bundle"] = json.loads(bundle.canonical_json())
+    return payload
+
+
+def _stored_bundle(payload: dict[str, Any]) -> ir.Bundle:
+    bundle = ir.Bundle.model_validate(payload["bundle"]).with_hash()
+    if bundle.hash != payload["hash"]:
+        raise StoreError(
+            f"a stored bundle of version {bundle.header.version} does not match its hash"
+        )
+    return bundle

@@ -25,6 +25,7 @@ from runtime.events import Event
 from runtime.facts import Fact, FactError, FactSchemas, Problem
 from runtime.matchers import make_matcher
 from runtime.obligations import Instance, ObligationKernel
+from runtime.plans import PlanKernel
 from runtime.powers import Powers
 from runtime.reparation import start_chain
 from runtime.slas import Assessment, WindowKernel
@@ -69,8 +70,10 @@ class Engine:
         )
         self.seen: set[str] = set()
         self.seq = 0
+        self.latest_version = bundle.header.version  # with amendments loaded
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
         self._ending = self._schedule_end(self.ctx.time.end)
+        self.plans = PlanKernel(self.obligations_kernel, self.windows_kernel, self.triggers)
 
     def _schedule_end(self, end: datetime) -> list[Item]:
         kernel = self.obligations_kernel
@@ -119,22 +122,25 @@ class Engine:
         """Apply a batch of facts atomically and return the events it caused."""
         batch = self.validate(list(facts))
         self.ctx.outbox = []
-        for fact in sorted(batch, key=lambda f: (f.time, f.seq)):
-            self._run_agenda(fact.time, inclusive=False)
-            self._apply(fact)
+        self.windows_kernel.batch = {}  # late facts restate their windows once per batch
+        try:
+            for fact in sorted(batch, key=lambda f: (f.time, f.seq)):
+                self._run_agenda(fact.time, inclusive=False)
+                self._apply(fact)
+            self.windows_kernel.flush(self.ctx.clock)
+        finally:
+            self.windows_kernel.batch = None
         self.seq += len(batch)
-        return self.ctx.outbox
+        return self.ctx.take_outbox()
 
     def _apply(self, fact: Fact) -> None:
         self.seen.add(fact.id)
         now = max(self.ctx.clock, fact.time)
         self.ctx.clock = now
-        store = self.ctx.facts.setdefault(fact.type, [])
-        if fact.key is not None:
-            store[:] = [f for f in store if f.key != fact.key]
-        store.append(fact)
+        self.ctx.keep(fact)
         self._guard(f"fact {fact.id}", lambda: self.obligations_kernel.on_fact(fact, now))
         self._guard(f"fact {fact.id}", lambda: self.windows_kernel.on_fact(fact, now))
+        self._guard(f"fact {fact.id}", lambda: self.plans.on_fact(fact, now))
 
     def advance_to(self, moment: datetime) -> list[Event]:
         """Move the logical clock to `moment`, firing everything due up to and including it."""
@@ -149,10 +155,12 @@ class Engine:
         self.ctx.outbox = []
         self._run_agenda(moment, inclusive=True)
         self.ctx.clock = moment
-        return self.ctx.outbox
+        return self.ctx.take_outbox()
 
     def _run_agenda(self, until: datetime, inclusive: bool) -> None:
         while (item := self.ctx.agenda.due(until, inclusive)) is not None:
+            if self.windows_kernel.batch:  # the late facts before it restate first
+                self.windows_kernel.flush(self.ctx.clock)
             self.ctx.clock = max(self.ctx.clock, item.time)
             self._guard(item.label, lambda: item.action(item.time))
 
@@ -169,20 +177,48 @@ class Engine:
     def exercise(self, power: str, note: str = "") -> list[Event]:
         """Exercise an open power, named as its grant event says ("exercise as":
         `deliver_servers/deliver_servers:terminate`, `uptime/2026-03`). Exercising a right
-        to terminate ends the contract now: close-out runs at once."""
+        to terminate ends the contract when its notice runs out: at once, and close-out with
+        it, when it has none."""
         self.ctx.outbox = []
         try:
             state = self.powers.exercise(power, self.ctx.clock, note)
         except (KeyError, ValueError) as error:
             raise EngineError(str(error).strip("'\"")) from error
         if state.action == "terminate":
-            for item in self._ending:
-                item.cancelled = True
-            self.ctx.ended_at = self.ctx.clock
-            self.windows_kernel.terminate(self.ctx.clock)
-            self._ending = self._schedule_end(self.ctx.clock)
+            end = self.ctx.clock
+            if state.notice is not None:
+                end = self.ctx.time.add(end, state.notice.amount, state.notice.unit)
+                self.ctx.emit(
+                    state.clause,
+                    "notice",
+                    self.ctx.clock,
+                    f"notice of termination given: the contract ends on "
+                    f"{self.ctx.time.local(end):%Y-%m-%d %H:%M %Z}, after {state.notice}",
+                    instance=state.instance,
+                    causes=[state.grant[0]],
+                )
+            if end < min(self.ctx.ended_at or self.ctx.time.end, self.ctx.time.end):
+                for item in self._ending:
+                    item.cancelled = True
+                self.ctx.ended_at = end
+                self.windows_kernel.terminate(end)
+                self._ending = self._schedule_end(end)
             self._run_agenda(self.ctx.clock, inclusive=True)
-        return self.ctx.outbox
+        return self.ctx.take_outbox()
+
+    def amend(self, bundle: ir.Bundle) -> list[Event]:
+        """Load an amendment (the bundle `clausec.compiler.compile_amendment` makes): the new
+        version takes over at the start of its effective date (runtime.amend). Amendments
+        load in version order, before the clock passes their effective date."""
+        from runtime.amend import AmendmentError, schedule
+
+        self.ctx.outbox = []
+        try:
+            schedule(self, bundle)
+        except AmendmentError as error:
+            raise EngineError(str(error)) from error
+        self.schemas.adopt(bundle)  # its new fact types may arrive before it takes effect
+        return self.ctx.take_outbox()
 
     def discharge(self, obligation: str, reason: str) -> list[Event]:
         """Waive or release an obligation instance (by id, as in `obligations()`)."""
@@ -198,7 +234,7 @@ class Engine:
                 f"'{obligation}' is {inst.state}; only an open obligation can be discharged"
             )
         self.obligations_kernel.discharge(inst, self.ctx.clock, reason)
-        return self.ctx.outbox
+        return self.ctx.take_outbox()
 
     # ------------------------------------------------------------ output
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,7 +53,7 @@ def merge_missing(*values: Any) -> Missing:
     return Missing(tuple(needs))
 
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     time: ContractTime
     params: dict[str, Any]
@@ -63,7 +64,16 @@ class Scope:
     aggregate: Callable[[str, dict[str, Any], Scope], Any] | None = None
 
     def child(self, **changes: Any) -> Scope:
-        values = {**self.__dict__, **changes}
+        values: dict[str, Any] = {
+            "time": self.time,
+            "params": self.params,
+            "metrics": self.metrics,
+            "fields": self.fields,
+            "records": self.records,
+            "window": self.window,
+            "aggregate": self.aggregate,
+        }
+        values.update(changes)
         return Scope(**values)
 
 
@@ -107,8 +117,9 @@ def evaluate(node: Any, scope: Scope) -> Any:
     head = node[0]
     if head == "lit":
         return literal(node, scope.time)
-    if head in _LEAVES:
-        return _LEAVES[head](node, scope)
+    leaf = _LEAVES.get(head)
+    if leaf is not None:
+        return leaf(node, scope)
     if head in ("and", "or"):
         return _logic(head, node, scope)
     if head == "not":
@@ -135,10 +146,12 @@ def evaluate(node: Any, scope: Scope) -> Any:
 
 
 def _missing_name(kind: str) -> Callable[[list[Any], Scope], Any]:
+    table_of = attrgetter({"param": "params", "metric": "metrics", "field": "fields"}[kind])
+
     def read(node: list[Any], scope: Scope) -> Any:
-        table = {"param": scope.params, "metric": scope.metrics, "field": scope.fields}[kind]
-        if node[1] in table:
-            return table[node[1]]
+        values = table_of(scope)
+        if node[1] in values:
+            return values[node[1]]
         return Missing((f"{kind} {node[1]}",))
 
     return read
@@ -177,14 +190,20 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _compare(ops: list[str], values: list[Any]) -> Any:
-    if any(is_missing(v) for v in values):
-        return merge_missing(*values)
+    for value in values:
+        if isinstance(value, Missing):
+            return merge_missing(*values)
     for op, left, right in zip(ops, values, values[1:], strict=False):
         if op in ("<", "<=", ">", ">=") and (left is None or right is None):
             return False
         if not _COMPARE[op](_comparable(left), _comparable(right)):
             return False
     return True
+
+
+def comparable(value: Any) -> Any:
+    """A value as comparisons see it: date-times in UTC, durations in minutes."""
+    return _comparable(value)
 
 
 def _comparable(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -133,22 +134,69 @@ def _field_type(t: ir.TypeIR, money: BeforeValidator) -> Any:
     return (base | None, None) if t.optional else (base, ...)
 
 
+# What a fact model depends on: its name, its fields' types, the currency and the rates.
+ModelKey = tuple[
+    str,
+    tuple[tuple[str, str, str | None, tuple[str, ...], bool], ...],
+    str,
+    tuple[tuple[str, str], ...],
+]
+
+
+@lru_cache(maxsize=1024)
+def _model(key: ModelKey) -> type[BaseModel]:
+    """A fact type's validator, shared by every engine whose contract declares the same
+    schema, currency and rates: a pydantic model costs tens of KB and a millisecond to build,
+    and it is immutable once built."""
+    name, fields, currency, conversions = key
+    money = _money_validator(currency, {code: Decimal(rate) for code, rate in conversions})
+    config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    types = {
+        field: _field_type(
+            ir.TypeIR(kind=kind, currency=unit, values=list(values), optional=opt), money
+        )
+        for field, kind, unit, values, opt in fields
+    }
+    return create_model(f"Fact_{name}", __config__=config, **types)
+
+
+def _model_key(schema: ir.FactSchema, header: ir.Header) -> ModelKey:
+    fields = tuple(  # by name: a bundle read back from canonical JSON has its keys sorted
+        (name, t.kind, t.currency, tuple(t.values), t.optional)
+        for name, t in sorted(schema.fields.items())
+    )
+    return schema.name, fields, header.currency, tuple(header.conversions.items())
+
+
 class FactSchemas:
-    """Validators for every fact type of one contract, built once."""
+    """Validators for every fact type of one contract, shared with other contracts that
+    declare the same (see `_model`)."""
 
     def __init__(self, bundle: ir.Bundle) -> None:
-        rates = {code: Decimal(rate) for code, rate in bundle.header.conversions.items()}
-        money = _money_validator(bundle.header.currency, rates)
         self.contract_id = bundle.header.id
+        self.header = bundle.header
         self.schemas = {f.name: f for f in bundle.facts}
-        config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
         self.models: dict[str, type[BaseModel]] = {
-            f.name: create_model(
-                f"Fact_{f.name}",
-                __config__=config,
-                **{name: _field_type(t, money) for name, t in f.fields.items()},
-            )
-            for f in bundle.facts
+            f.name: _model(_model_key(f, bundle.header)) for f in bundle.facts
+        }
+
+    def adopt(self, bundle: ir.Bundle) -> None:
+        """An amendment's fact types: new ones are accepted from now on, changed ones are
+        validated as the amendment declares them."""
+        for schema in bundle.facts:
+            self.schemas[schema.name] = schema
+            self.models[schema.name] = _model(_model_key(schema, bundle.header))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The validators are rebuilt (or taken from the shared cache) when unpickled: pydantic
+        models made at run time cannot be pickled."""
+        return {"contract_id": self.contract_id, "header": self.header, "schemas": self.schemas}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.contract_id, self.header = state["contract_id"], state["header"]
+        self.schemas = state["schemas"]
+        self.models = {
+            name: _model(_model_key(schema, self.header)) for name, schema in self.schemas.items()
         }
 
     def validate(self, raw: Any, index: int, seq: int) -> Fact:
@@ -186,15 +234,29 @@ class FactSchemas:
         data = {k: v for k, v in raw.items() if k not in RESERVED}
         try:
             validated = model.model_validate(data)
-            # Attributes, not model_dump: dumping turns Money into a dict.
-            fields = {name: getattr(validated, name) for name in model.model_fields}
         except ValidationError as error:
             raise FactError([_problem(fact_id, e, index) for e in error.errors()]) from None
-        return self._fact(fact_id, str(kind), fields, seq, index)
+        # The attributes as they are, not model_dump: dumping turns Money into a dict. In the
+        # schema's field order, whatever the order of the JSON object (the ledger stores facts
+        # with sorted keys: a replay must rebuild the very same records). Date-times go to UTC.
+        values = validated.__dict__
+        fields = {name: values[name] for name in type(validated).model_fields}
+        times = []
+        for name, value in fields.items():
+            if isinstance(value, datetime):
+                fields[name] = value = value.astimezone(UTC)
+                times.append(value)
+        return self._fact(fact_id, str(kind), fields, times, seq, index)
 
-    def _fact(self, fact_id: str, kind: str, fields: dict[str, Any], seq: int, index: int) -> Fact:
-        fields = {k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in fields.items()}
-        times = [v for v in fields.values() if isinstance(v, datetime)]
+    def _fact(
+        self,
+        fact_id: str,
+        kind: str,
+        fields: dict[str, Any],
+        times: list[datetime],
+        seq: int,
+        index: int,
+    ) -> Fact:
         if not times:
             raise FactError(
                 [Problem(fact_id, None, "the fact has no date-time to place it in time", index)]

@@ -21,7 +21,7 @@ from runtime.facts import Fact
 from runtime.money import Money
 
 
-@dataclass
+@dataclass(slots=True)
 class Reading:
     """A metric's value for one window and what it was computed from."""
 
@@ -56,13 +56,20 @@ def _minutes(
     return total
 
 
+def zero_of(declared: ir.TypeIR, currency: str) -> Money | Decimal:
+    """Nothing, in a value of the declared type: 0.00 in its currency for money, else 0."""
+    if declared.kind == "money":
+        return Money.zero(declared.currency or currency)
+    return Decimal(0)
+
+
 class MetricReader:
     """Computes one metric over one window from the facts the engine holds."""
 
     def __init__(
         self,
         metric: ir.Metric,
-        facts: dict[str, list[Fact]],
+        facts: dict[str, dict[str | int, Fact]],
         schemas: dict[str, ir.FactSchema],
         currency: str,
     ) -> None:
@@ -86,7 +93,7 @@ class MetricReader:
         start, end = scope.window
         kind = spec["fact"]
         chosen: list[Fact] = []
-        for fact in self.facts.get(kind, []):
+        for fact in self.facts.get(kind, {}).values():
             if not overlaps(fact, start, end):
                 continue
             if self._is_excluded(fact, scope):
@@ -125,11 +132,22 @@ class MetricReader:
         values = [v for v in values if v is not None and not is_missing(v)]
         return self._reduce(func, values, spec, scope)
 
+    def _empty_sum(self, spec: dict[str, Any]) -> Any:
+        """A sum over no facts: zero money when the summed value is money (a money field, else
+        a money metric), so that comparing it with a money threshold still works."""
+        value = spec.get("value")
+        if isinstance(value, list) and len(value) == 2 and value[0] == "field":
+            schema = self.schemas.get(spec["fact"])
+            declared = schema.fields.get(value[1]) if schema else None
+            if declared is not None:
+                return zero_of(declared, self.currency)
+        return zero_of(self.metric.type, self.currency)
+
     def _reduce(self, func: str, values: list[Any], spec: dict[str, Any], scope: Scope) -> Any:
         if func == "sum":
-            zero: Any = (
-                Money.zero(self.currency) if values and isinstance(values[0], Money) else Decimal(0)
-            )
+            if not values:
+                return self._empty_sum(spec)
+            zero: Any = Money.zero(self.currency) if isinstance(values[0], Money) else Decimal(0)
             return sum(values, zero)
         if not values:
             return Missing((f"{spec['fact']} facts in the window for {func}()",))

@@ -16,20 +16,23 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from clausec import ir
-from runtime.agenda import Item
+from runtime.agenda import Call, Item
 from runtime.context import Context
 from runtime.derived import derived_obligations
-from runtime.evaluate import Duration, evaluate, is_missing
-from runtime.events import Event
+from runtime.evaluate import Duration, comparable, evaluate, is_missing
+from runtime.events import Event, Row, from_row, to_row
+from runtime.evidence import performed_at
 from runtime.facts import Fact
+from runtime.live import LiveInstances
 from runtime.matchers import Matcher, Pattern
-from runtime.patterns import split
+from runtime.occurrences import starting_event
+from runtime.patterns import leading_join, split
 from runtime.powers import Powers
 
 OPEN = ("created", "in_effect", "suspended")
 
 
-@dataclass
+@dataclass(slots=True)
 class Instance:
     id: str
     spec: ir.Obligation
@@ -40,7 +43,7 @@ class Instance:
     deadline: datetime | None = None
     anchor: datetime | None = None
     item: Item | None = None
-    violated: Event | None = None
+    violation: Row | None = None  # the violation event, at rest: read it as `violated`
     performed: Fact | None = None
     facts: list[str] = field(default_factory=list)
     pending: list[Item] = field(default_factory=list)
@@ -48,6 +51,18 @@ class Instance:
     base_deadline: datetime | None = None
     settled: bool = False  # lateness charged at close-out: later evidence is history
     extensions: dict[str, timedelta] = field(default_factory=dict)
+
+    @property
+    def violated(self) -> Event | None:
+        return None if self.violation is None else from_row(self.violation)
+
+    @violated.setter
+    def violated(self, event: Event | None) -> None:
+        self.violation = None if event is None else to_row(event)
+
+    @property
+    def violated_id(self) -> str | None:
+        return None if self.violation is None else str(self.violation[0])
 
     @property
     def parties(self) -> dict[str, Any]:
@@ -67,6 +82,8 @@ class ObligationKernel:
         self.powers = powers
         self.specs: dict[str, ir.Obligation] = {}
         self.instances: dict[str, Instance] = {}
+        # Evidence and suspensions look only at these, not at every instance ever created.
+        self.live = LiveInstances()
         self.residual: dict[str, Any] = {}
         self.patterns: list[Pattern] = []
         self.on_violation: list[Any] = []
@@ -96,16 +113,21 @@ class ObligationKernel:
     # ------------------------------------------------------------ lifecycle
 
     def start(self, now: datetime) -> None:
-        for spec in self.ctx.bundle.obligations:
+        self.start_specs(self.ctx.bundle.obligations, now)
+
+    def start_specs(self, specs: list[ir.Obligation], now: datetime) -> None:
+        """Create the obligations that exist from `now` (the start, or an amendment's
+        effective date): one-off ones at once, recurring ones per period."""
+        for spec in specs:
             if spec.recurrence is None:
                 self.ctx.guard(
                     spec.id,
                     lambda s=spec: self.create(  # type: ignore[misc]
-                        s, now, s.id, effective=s.starts_when is None
+                        s, now, s.id, effective=starting_event(s) is None
                     ),
                 )
             elif spec.recurrence and spec.recurrence.get("kind") == "every":
-                self._schedule_periods(spec)
+                self._schedule_periods(spec, since=now)
 
     def create(
         self,
@@ -121,7 +143,12 @@ class ObligationKernel:
         inst = Instance(
             instance_id, spec, "created", record, key, anchor=anchor, window_end=window_end
         )
+        replaced = instance_id in self.instances
         self.instances[instance_id] = inst
+        if replaced:  # the new instance takes the old one's place in the order
+            self.live.rebuild(list(self.instances.values()))
+        else:
+            self.live.add(inst)
         self._emit(inst, "obligation.created", now, f"{spec.duty.debtor} {_verb(spec)}")
         if effective:
             self.bring_into_effect(inst, now)
@@ -134,7 +161,7 @@ class ObligationKernel:
         if inst.deadline:
             summary += f" by {self.ctx.time.local(inst.deadline):%Y-%m-%d %H:%M %Z}"
             inst.item = self.ctx.agenda.schedule(
-                inst.deadline, lambda t: self.expire(inst, t), f"deadline {inst.id}"
+                inst.deadline, Call(ObligationKernel.expire, self, inst), f"deadline {inst.id}"
             )
         deadline = inst.deadline.isoformat() if inst.deadline else "none"
         self._emit(inst, "obligation.in_effect", now, summary, values={"deadline": deadline})
@@ -176,8 +203,8 @@ class ObligationKernel:
     def _anchor(self, inst: Instance, anchor: ir.Anchor | None) -> datetime | None:
         if anchor is None or anchor.kind == "start":
             return inst.anchor or inst.start
-        if anchor.kind == "end":
-            return self.ctx.time.end
+        if anchor.kind == "end":  # the day it actually ended, after an early termination
+            return self.ctx.ended_at or self.ctx.time.end
         if anchor.kind == "window_end":
             return inst.window_end or inst.start
         if anchor.kind == "field" and inst.record and anchor.field:
@@ -185,11 +212,13 @@ class ObligationKernel:
             return value if isinstance(value, datetime) else None
         return inst.anchor or inst.start
 
-    def _schedule_periods(self, spec: ir.Obligation) -> None:
+    def _schedule_periods(self, spec: ir.Obligation, since: datetime | None = None) -> None:
         from runtime.windows import _calendar
 
         period = spec.recurrence.get("period") if spec.recurrence else None
         for window in _calendar(period or "month", self.ctx.time):
+            if since is not None and window.start < since:
+                continue  # a period before an amendment added the duty
 
             def open_period(now: datetime, w: Any = window) -> None:
                 if self.ctx.ended_at is None or w.start < self.ctx.ended_at:
@@ -270,26 +299,39 @@ class ObligationKernel:
         instance_id = f"{spec.id}[{key}]"
         if instance_id in self.instances or not self.residual_holds(pattern_id, fact, None):
             return
-        inst = self.create(spec, now, instance_id, record=dict(fact.fields), key=key)
+        # The fact's own fields: neither a fact nor an instance's record is ever changed.
+        inst = self.create(spec, now, instance_id, record=fact.fields, key=key)
         inst.facts.append(fact.id)
 
-    def candidates(self, spec: ir.Obligation, fact: Fact) -> list[Instance]:
-        found = [
-            i
-            for i in self.instances.values()
-            if i.spec.id == spec.id
-            and (
-                i.state in ("in_effect", "suspended")
-                or (i.state == "violated" and i.performed is None and not i.settled)
-            )
-        ]
+    def live_instances(self, spec_id: str) -> list[Instance]:
+        """The instances of an obligation that are not final, in creation order."""
+        return self.live.of(spec_id)
+
+    def candidates(
+        self, spec: ir.Obligation, fact: Fact, pattern_id: str | None = None
+    ) -> list[Instance]:
+        """The instances `fact` may be evidence for, in creation order: those of its key for
+        a `for each` of its own type; else, when the evidence filter starts with an equality
+        to the instance's record, those whose record has the fact's value (the filter fails
+        for every other: see `patterns.leading_join`); else every open one."""
         each = spec.recurrence.get("fact") if spec.recurrence else None
+        pool: list[Instance] | None = None
         if each and spec.duty.evidence and spec.duty.evidence.fact == each:
-            found = [i for i in found if i.key == (fact.key or fact.id)]
-        return found
+            pool = self.live.of(spec.id, fact.key or fact.id)
+        elif pattern_id is not None:
+            join = leading_join(self.residual.get(pattern_id))
+            if join is not None and join[0] in fact.fields:
+                value = comparable(fact.fields[join[0]])
+                pool = self.live.joined(spec.id, join[1], join[2], value)
+        return [
+            i
+            for i in (self.live.of(spec.id) if pool is None else pool)
+            if i.state in ("in_effect", "suspended")
+            or (i.state == "violated" and i.performed is None and not i.settled)
+        ]
 
     def _evidence(self, spec: ir.Obligation, fact: Fact, pattern_id: str, now: datetime) -> None:
-        for inst in self.candidates(spec, fact):
+        for inst in self.candidates(spec, fact, pattern_id):
             if not self.residual_holds(pattern_id, fact, inst):
                 continue
             inst.facts.append(fact.id)
@@ -320,10 +362,11 @@ class ObligationKernel:
         for item in [inst.item, *inst.pending]:
             if item is not None:
                 item.cancelled = True
-        if inst.deadline is not None and fact.time > inst.deadline:
+        at = performed_at(inst.spec, fact)  # `responded`, not the report's latest time
+        if inst.deadline is not None and at > inst.deadline:
             from runtime.reparation import settle_lateness
 
-            settle_lateness(self, inst, fact.time, now, [fact.id])
+            settle_lateness(self, inst, at, now, [fact.id])
             return
         if inst.state == "violated":  # the evidence came late, the performance did not
             self._emit(
@@ -331,11 +374,11 @@ class ObligationKernel:
                 "restatement",
                 now,
                 f"violation withdrawn: {fact.id} shows "
-                f"performance at {self.ctx.time.local(fact.time):%Y-%m-%d %H:%M}, "
+                f"performance at {self.ctx.time.local(at):%Y-%m-%d %H:%M}, "
                 "before the deadline",
                 facts=[fact.id],
                 verdict="fulfilled",
-                causes=[inst.violated.id] if inst.violated else [],
+                causes=[inst.violated_id] if inst.violated_id else [],
             )
         inst.state = "fulfilled"
         self._emit(
@@ -344,7 +387,7 @@ class ObligationKernel:
             now,
             f"{inst.spec.duty.debtor} {_verb(inst.spec)}: evidence {fact.id}",
             facts=[fact.id],
-            values={"performed": fact.time.isoformat()},
+            values={"performed": at.isoformat()},
         )
 
     def _emit(self, inst: Instance, kind: str, now: datetime, summary: str, **extra: Any) -> Event:

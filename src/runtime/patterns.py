@@ -45,7 +45,9 @@ def fold(node: Any, params: dict[str, Any], time: ContractTime) -> Any:
         return as_literal(literal(node, time))
     if node[0] == "lit":
         return node
-    return [fold(child, params, time) if isinstance(child, list) else child for child in node]
+    folded = [fold(child, params, time) if isinstance(child, list) else child for child in node]
+    # Unchanged, the node itself: the contract's own filter, not one copy per engine.
+    return node if all(new is old for new, old in zip(folded, node, strict=True)) else folded
 
 
 def _matchable(node: Any) -> bool:
@@ -73,6 +75,28 @@ def _join(parts: list[Any]) -> Any:
     for part in parts[1:]:
         result = ["and", result, part]
     return result
+
+
+def leading_join(rest: Any) -> tuple[str, str, str, bool] | None:
+    """(field, record, attribute, field first) when the first conjunct the engine evaluates
+    of a residual filter is `field == record.attribute` (either way round), as in `payment
+    where invoice_number == invoice.number`. When it is false, nothing after it is evaluated
+    and the filter fails, so an instance whose record disagrees can be passed over unread."""
+    first = _conjuncts(rest)[0] if rest is not None else None
+    if not (isinstance(first, list) and first[0] == "cmp" and first[1] == ["=="]):
+        return None
+    left, right = first[2]
+    for one, other, field_first in ((left, right, True), (right, left, False)):
+        if (
+            isinstance(one, list)
+            and isinstance(other, list)
+            and one[0] == "field"
+            and other[0] == "attr"
+            and isinstance(other[1], list)
+            and other[1][0] == "record"
+        ):
+            return one[1], other[1][1], other[2], field_first
+    return None
 
 
 def split(where: Any, params: dict[str, Any], time: ContractTime) -> tuple[Any, Any]:

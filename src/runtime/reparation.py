@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from clausec import ir
 from runtime.amounts import Trace, units_late
+from runtime.calendar import ContractTime
 from runtime.derived import required
 from runtime.evaluate import Duration, Scope, evaluate, is_missing
+from runtime.evidence import performed_at
 from runtime.money import Money
 
 if TYPE_CHECKING:
@@ -42,17 +45,17 @@ def start_chain(kernel: ObligationKernel, inst: Instance, now: datetime) -> None
                 parties={"to": step.roles},
                 causes=_cause(inst),
             )
-        elif step.kind == "cure":
+        elif step.kind == "cure" and inst.performed is None:  # else remedied already
             _schedule_cure(kernel, inst, step, now)
         elif step.kind == "power" and (cure is None or index < cure):
             grant_power(kernel, inst.spec, inst.id, step, now, _cause(inst))
         elif step.kind == "late_power":
-            _schedule_late_power(kernel, inst, step)
+            _schedule_late_power(kernel, inst, step, now)
     schedule_levels(kernel, inst, inst.spec.escalation, now)
 
 
 def _cause(inst: Instance) -> list[str]:
-    return [inst.violated.id] if inst.violated else []
+    return [inst.violated_id] if inst.violated_id else []
 
 
 def _after(kernel: ObligationKernel, start: datetime, period: object) -> datetime:
@@ -101,9 +104,15 @@ def _schedule_cure(kernel: ObligationKernel, inst: Instance, step: ir.Step, now:
     )
 
 
-def _schedule_late_power(kernel: ObligationKernel, inst: Instance, step: ir.Step) -> None:
+def _schedule_late_power(
+    kernel: ObligationKernel, inst: Instance, step: ir.Step, now: datetime
+) -> None:
     assert inst.deadline is not None
     when = _after(kernel, inst.deadline, step.threshold)
+    if inst.performed is not None:  # first reported when performed: was it late enough?
+        if performed_at(inst.spec, inst.performed) > when:
+            grant_power(kernel, inst.spec, inst.id, step, now, _cause(inst))
+        return
     inst.pending.append(
         kernel.ctx.agenda.schedule(
             when,
@@ -138,6 +147,7 @@ def grant_power(
         f"{step.holder} may {step.action}{until}{with_notice}",
         causes,
         {"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
+        notice=notice if isinstance(notice, Duration) and notice.amount else None,
     )
 
 
@@ -179,12 +189,13 @@ def escalate(
     now: datetime,
     causes: list[str],
 ) -> None:
-    roles = [r for action in level.actions for r in action.roles]
-    event = kernel.ctx.emit(
+    roles = list(dict.fromkeys(r for action in level.actions for r in action.roles))
+    what = "; ".join(filter(None, (_describe(action) for action in level.actions)))
+    kernel.ctx.emit(
         spec.id,
         "escalation",
         now,
-        f"escalated to level '{level.name}'" + (f": notify {', '.join(roles)}" if roles else ""),
+        f"escalated to level '{level.name}'" + (f": {what}" if what else ""),
         instance=f"{instance}:{level.name}",
         parties={"to": roles},
         causes=causes,
@@ -193,7 +204,15 @@ def escalate(
         if action.kind == "require" and action.deliverable and action.party:
             derived = kernel.specs[required(spec, action).id]
             kernel.create(derived, now, f"{derived.id}[{instance}]", anchor=now)
-    del event
+
+
+def _describe(action: ir.Step) -> str:
+    """One action of a level as the escalation's summary says it; each role named once
+    (a level may notify a role and assign it the matter)."""
+    if action.kind == "require":
+        return f"require {action.deliverable} from {action.party}" if action.deliverable else ""
+    roles = ", ".join(dict.fromkeys(action.roles))
+    return f"{action.kind} {roles}" if roles else ""
 
 
 @dataclass(frozen=True)
@@ -203,11 +222,16 @@ class Lateness:
     deadline: datetime
     performed: datetime
     minutes: Decimal
-    business_days: Decimal
+    time: ContractTime
 
     @property
     def days(self) -> str:
         return _days(self.minutes)
+
+    @cached_property
+    def business_days(self) -> Decimal:
+        """Counted only for a rate per business day: it walks the calendar day by day."""
+        return self.time.business_days_between(self.deadline, self.performed)
 
 
 def settle_lateness(
@@ -217,13 +241,19 @@ def settle_lateness(
     ctx = kernel.ctx
     if inst.deadline is None:
         return
+    if inst.state != "violated":  # its first report already shows the performance late
+        duty = inst.spec.duty
+        acts = ", ".join(facts)
+        why = f"{duty.debtor} did not {duty.action} by the deadline (performed late: {acts})"
+        kernel.violate(inst, now, why, facts)
     late = Lateness(
         inst.deadline,
         performed,
         Decimal(int((performed - inst.deadline).total_seconds())) / 60,
-        ctx.time.business_days_between(inst.deadline, performed),
+        ctx.time,
     )
-    verb = "performed" if performed <= ctx.time.end and inst.performed else "still unperformed"
+    # Close-out charges a duty still open at the end; a close-out duty is performed after it.
+    verb = "performed" if inst.performed is not None else "still unperformed"
     ctx.emit(
         inst.spec.id,
         "notice",
@@ -240,6 +270,28 @@ def settle_lateness(
     for step in inst.spec.reparation:
         if step.kind == "amount" and step.amount is not None:
             _charge(kernel, inst, step.amount, late, scope, now, facts)
+    if inst.performed is not None:
+        _withdraw_late_powers(kernel, inst, late, now, facts)
+
+
+def _withdraw_late_powers(
+    kernel: ObligationKernel, inst: Instance, late: Lateness, now: datetime, facts: list[str]
+) -> None:
+    """An `if late more than D` right granted while the duty looked that late stands only if
+    the evidence shows it was: a performance within D withdraws it (it is not value lost)."""
+    for step in inst.spec.reparation:
+        if step.kind != "late_power" or late.performed > _after(
+            kernel, late.deadline, step.threshold
+        ):
+            continue
+        threshold = evaluate(step.threshold, kernel.ctx.scope())
+        kernel.powers.withdraw(
+            f"{inst.spec.id}/{inst.id}:{step.action}",
+            now,
+            f"{', '.join(facts)} shows performance {late.days} days late, not more than "
+            f"{threshold}",
+            facts,
+        )
 
 
 def _charge(
@@ -261,7 +313,8 @@ def _charge(
         return
     units = Decimal(1)
     if amount.rate is not None:
-        units = units_late(amount.rate, Duration(late.minutes, "minute"), late.business_days, trace)
+        business = late.business_days if amount.rate.unit == "business_day" else None
+        units = units_late(amount.rate, Duration(late.minutes, "minute"), business, trace)
     value = per_unit * units
     trace.add("amount", per_unit=per_unit, units=units, total=value)
     limits = [s.limit for s in inst.spec.reparation if s.kind == "limit" and s.limit]

@@ -10,6 +10,7 @@ from datetime import datetime
 from runtime.engine import Engine
 from runtime.events import Event
 from runtime.money import Money
+from runtime.powers import CONTRACT_ENDED, WITHDRAWN
 
 
 @dataclass
@@ -18,7 +19,8 @@ class Right:
     holder: str
     what: str
     expires: str
-    lapsed: bool
+    lapsed: bool  # lapsed unexercised: value lost
+    ended: bool = False  # expired with the contract (a right to terminate it): nothing lost
 
 
 @dataclass
@@ -80,12 +82,16 @@ def build_report(engine: Engine) -> Report:
 def _rights(events: list[Event]) -> list[Right]:
     granted: dict[tuple[str, str | None], Event] = {}
     lapsed: set[tuple[str, str | None]] = set()
+    ended: set[tuple[str, str | None]] = set()
     for event in events:
         key = (event.clause, event.instance)
         if event.kind == "power.granted":
             granted[key] = event
         elif event.kind == "power.expired":
-            lapsed.add(key)
+            reason = event.explanation.values.get("reason")
+            (ended if reason == CONTRACT_ENDED else lapsed).add(key)
+        elif event.kind == "restatement" and event.verdict == WITHDRAWN:
+            granted.pop(key, None)  # disproved by later evidence: no right at all
     rights = []
     for key, event in granted.items():
         holder = str(event.parties.get("holder", "customer"))
@@ -96,6 +102,7 @@ def _rights(events: list[Event]) -> list[Right]:
                 event.explanation.summary,
                 event.explanation.values.get("expires", "never")[:10],
                 key in lapsed,
+                key in ended,
             )
         )
     return sorted(rights, key=lambda r: (r.lapsed, r.expires))

@@ -8,6 +8,7 @@ matchers. The files are YAML, next to the contract they test:
       - facts: [{id: dt-1, type: downtime, ...}]
         expect_error: duplicate fact id
     only: [credit, penalty]        # optional: compare only these event kinds
+    summaries: true                # optional: compare each event's summary too
     expect:
       - {time: ..., kind: credit, clause: uptime, instance: 2026-03, amount: 10500.00 EUR}
 
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from clausec import ir
 from runtime.engine import Engine, EngineError
 from runtime.events import Event
 from runtime.facts import FactError
@@ -45,14 +47,17 @@ class Step(BaseModel):
     advance_to: datetime | None = None
     exercise: str | None = None  # a power, as its grant says: "deliver_servers/...:terminate"
     discharge: str | None = None  # an obligation instance, waived or released
+    amend: str | None = None  # an amendment file, relative to the scenario
     reason: str = "waived by the creditor"
     expect_error: str | None = None
 
     @model_validator(mode="after")
     def one_action(self) -> Step:
-        actions = [self.facts, self.advance_to, self.exercise, self.discharge]
+        actions = [self.facts, self.advance_to, self.exercise, self.discharge, self.amend]
         if sum(a is not None for a in actions) != 1:
-            raise ValueError("a step has one of 'facts', 'advance_to', 'exercise', 'discharge'")
+            raise ValueError(
+                "a step has one of 'facts', 'advance_to', 'exercise', 'discharge', 'amend'"
+            )
         if self.advance_to is not None and self.advance_to.tzinfo is None:
             raise ValueError("advance_to needs a zone, like 2026-04-10T00:00:00Z")
         return self
@@ -66,6 +71,7 @@ class Scenario(BaseModel):
     engines: list[str] = list(ENGINES)
     steps: list[Step]
     only: list[str] | None = None
+    summaries: bool = False  # compare each event's explanation summary as well
     diagnostics: list[str] = []  # runtime diagnostic codes the run must report, in order
     expect: list[dict[str, Any]] = []
 
@@ -92,9 +98,12 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(f"{path}: {where}") from error
 
 
-def compact(event: Event) -> dict[str, Any]:
+def compact(event: Event, summary: bool = False) -> dict[str, Any]:
     data = event.model_dump()
-    return {key: data[key] for key in COMPACT if data.get(key) is not None}
+    found = {key: data[key] for key in COMPACT if data.get(key) is not None}
+    if summary:
+        found["summary"] = event.explanation.summary
+    return found
 
 
 def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event], str]:
@@ -104,7 +113,7 @@ def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event],
     try:
         for number, step in enumerate(scenario.steps, start=1):
             try:
-                events += _step(engine, step)
+                events += _step(engine, step, base)
             except (FactError, EngineError) as error:
                 if step.expect_error and step.expect_error in str(error):
                     continue
@@ -123,7 +132,9 @@ def play(scenario: Scenario, base: Path, engine_name: str) -> tuple[list[Event],
     return events, ""
 
 
-def _step(engine: Engine, step: Step) -> list[Event]:
+def _step(engine: Engine, step: Step, base: Path) -> list[Event]:
+    if step.amend is not None:
+        return engine.amend(_amendment(base / step.amend))
     if step.facts is not None:
         return engine.ingest(step.facts)
     if step.advance_to is not None:
@@ -132,6 +143,16 @@ def _step(engine: Engine, step: Step) -> list[Event]:
         return engine.exercise(step.exercise, "")
     assert step.discharge is not None
     return engine.discharge(step.discharge, step.reason)
+
+
+def _amendment(path: Path) -> ir.Bundle:
+    from clausec.compiler import compile_amendment
+    from clausec.diagnostics import render_all
+
+    result = compile_amendment(path)
+    if result.amended is None:
+        raise EngineError(render_all(result.diagnostics, result.sources))
+    return result.amended
 
 
 def run_scenario(path: Path, engine_name: str) -> Outcome:
@@ -146,7 +167,7 @@ def run_scenario(path: Path, engine_name: str) -> Outcome:
         problem = f"internal error: {type(error).__name__}: {error}"
         return Outcome(path, engine_name, False, message=problem, problem=problem)
     kinds = set(scenario.only) if scenario.only else None
-    actual = [compact(e) for e in events if kinds is None or e.kind in kinds]
+    actual = [compact(e, scenario.summaries) for e in events if kinds is None or e.kind in kinds]
     expected = [{k: str(v) for k, v in item.items()} for item in scenario.expect]
     passed = not problem and actual == expected
     message = problem or ("" if passed else describe_difference(expected, actual))

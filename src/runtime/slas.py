@@ -13,14 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property, partial
 from typing import Any
 
 from clausec import ir
+from runtime.agenda import Call
+from runtime.amend import terms_at
 from runtime.amounts import Trace, band_amount, tier_amount
+from runtime.claims import grant_claim, on_lapse
 from runtime.context import Charge, Context
 from runtime.evaluate import Missing, evaluate, is_missing
 from runtime.facts import Fact
-from runtime.metrics import MetricReader, Reading, overlaps
+from runtime.metrics import MetricReader, Reading, zero_of
 from runtime.money import Money
 from runtime.powers import Powers
 from runtime.windows import Window, windows
@@ -28,7 +32,7 @@ from runtime.windows import Window, windows
 MetricListener = Callable[[ir.Metric, Window, datetime], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Assessment:
     sla: ir.Sla
     window: Window
@@ -38,11 +42,12 @@ class Assessment:
     event: str
 
 
-@dataclass
+@dataclass(slots=True)
 class SlaState:
     assessments: dict[str, Assessment] = field(default_factory=dict)
     unearned: list[str] = field(default_factory=list)  # credited windows not yet earned back
     compliant_run: int = 0
+    forfeited: set[str] = field(default_factory=set)  # windows whose claim right lapsed
 
 
 def metric_facts(metric: ir.Metric) -> set[str]:
@@ -67,16 +72,25 @@ class WindowKernel:
     def __init__(self, ctx: Context, powers: Powers) -> None:
         self.ctx = ctx
         self.powers = powers
+        powers.on_lapse.append(partial(on_lapse, self))  # a lapsed claim forfeits its credit
         self.metrics = {m.id: m for m in ctx.bundle.metrics}
         self.readings: dict[tuple[str, str], Reading] = {}
         self.closed: dict[str, list[Window]] = {m: [] for m in self.metrics}
+        self.closed_ids: dict[str, set[str]] = {m: set() for m in self.metrics}
         self.state = {s.id: SlaState() for s in ctx.bundle.slas}
+        self._needs: dict[str, list[tuple[ir.Sla, set[str], str | None]]] = {}
         self.listeners: list[MetricListener] = []
         self.schemas = {f.name: f for f in ctx.bundle.facts}
         self.instance_facts: dict[str, Fact] = {}
+        # While a batch is applied: late facts by the window they restate (see `late_fact`).
+        self.batch: dict[tuple[str, str], tuple[ir.Metric, Window, list[Fact]]] | None = None
+        cut: dict[str, list[Window]] = {}  # metrics measured over the same windows share them
         for metric in ctx.bundle.metrics:
             grace = evaluate(metric.grace, ctx.scope()) if metric.grace else None
-            for window in windows(metric.window, ctx.time):
+            key = metric.window.model_dump_json()
+            if key not in cut:
+                cut[key] = list(windows(metric.window, ctx.time))
+            for window in cut[key]:
                 close = ctx.time.add(window.end, grace.amount, grace.unit) if grace else window.end
                 ctx.agenda.schedule(
                     close, self._closer(metric, window), f"assess {metric.id} {window.id}"
@@ -95,8 +109,57 @@ class WindowKernel:
                         close, self._closer(metric, cut), f"assess {metric.id} {cut.id} (cut short)"
                     )
 
-    def _closer(self, metric: ir.Metric, window: Window) -> Callable[[datetime], None]:
-        return lambda now: self.assess(metric, window, now)
+    @cached_property
+    def _by_fact(self) -> tuple[dict[str, list[ir.Metric]], dict[str, list[ir.Metric]]]:
+        """Which metrics a fact type concerns, in the contract's order: the per-instance
+        metrics it opens, and the windowed metrics it can restate. Built at the first fact."""
+        instance: dict[str, list[ir.Metric]] = {}
+        windowed: dict[str, list[ir.Metric]] = {}
+        for metric in self.metrics.values():
+            if metric.window.kind == "instance":
+                instance.setdefault(metric.window.fact or "", []).append(metric)
+                continue
+            for kind in metric_facts(metric):
+                windowed.setdefault(kind, []).append(metric)
+        return instance, windowed
+
+    @property
+    def _sla_needs(self) -> list[tuple[ir.Sla, set[str], str | None]]:
+        """Each SLA with every metric it reads and the one it measures, under the terms
+        being read (they change with an amendment)."""
+        bundle = self.ctx.bundle
+        found = self._needs.get(bundle.hash)
+        if found is None:
+            found = [(sla, sla_metrics(sla), sla_metric(sla)) for sla in bundle.slas]
+            self._needs[bundle.hash] = found
+        return found
+
+    def adopt(self, bundle: ir.Bundle, at: datetime) -> None:
+        """An amendment takes effect at `at`: its SLAs get state, its new metrics windows
+        from `at` on, and facts are routed to its metrics."""
+        for sla in bundle.slas:
+            self.state.setdefault(sla.id, SlaState())
+        for metric in bundle.metrics:
+            if metric.id in self.metrics:
+                self.metrics[metric.id] = metric
+                continue
+            self.metrics[metric.id] = metric
+            self.closed[metric.id], self.closed_ids[metric.id] = [], set()
+            grace = evaluate(metric.grace, self.ctx.scope()) if metric.grace else None
+            for window in windows(metric.window, self.ctx.time):
+                if window.start >= at:
+                    close = (
+                        self.ctx.time.add(window.end, grace.amount, grace.unit)
+                        if grace
+                        else window.end
+                    )
+                    self.ctx.agenda.schedule(
+                        close, self._closer(metric, window), f"assess {metric.id} {window.id}"
+                    )
+        self.__dict__.pop("_by_fact", None)  # rebuilt from the adopted metrics
+
+    def _closer(self, metric: ir.Metric, window: Window) -> Call:
+        return Call(WindowKernel.assess, self, metric, window)
 
     def read(self, metric: ir.Metric, window: Window) -> Reading:
         if metric.window.kind == "instance":
@@ -106,23 +169,33 @@ class WindowKernel:
         reader = MetricReader(metric, self.ctx.facts, self.schemas, self.ctx.currency)
         reading = reader.read(self.ctx.scope(window=(window.start, window.end)))
         if is_missing(reading.value) and metric.missing == "zero":
-            reading.value = Decimal(0)
+            reading.value = zero_of(metric.type, self.ctx.currency)
         return reading
 
     def assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
         ended = self.ctx.ended_at
         if ended is not None and (window.start >= ended or window.end > ended):
             return  # after an early termination only windows clipped to it are assessed
+        if not self.ctx.versions:
+            self._assess(metric, window, now)
+            return
+        with terms_at(self.ctx, window.start):  # a window is judged by the terms it began under
+            current = {m.id: m for m in self.ctx.bundle.metrics}.get(metric.id)
+            if current is not None:  # an amendment may have removed the metric
+                self._assess(current, window, now)
+
+    def _assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
         reading = self.read(metric, window)
         self.readings[(metric.id, window.id)] = reading
         self.closed[metric.id].append(window)
-        for sla in self.ctx.bundle.slas:
+        self.closed_ids[metric.id].add(window.id)
+        for sla, needed, measured in self._sla_needs:
             # An SLA that reads several metrics is assessed once all of them have a reading
             # for this window, whichever of them closes last.
-            needed = sla_metrics(sla)
-            ready = all((m, window.id) in self.readings for m in needed)
-            if metric.id in needed and ready and window.id not in self.state[sla.id].assessments:
-                main = self.readings.get((sla_metric(sla) or metric.id, window.id), reading)
+            if metric.id not in needed or window.id in self.state[sla.id].assessments:
+                continue
+            if all((m, window.id) in self.readings for m in needed):
+                main = self.readings.get((measured or metric.id, window.id), reading)
                 self.ctx.guard(
                     f"{sla.id} {window.id}",
                     lambda s=sla, m=main: self._assess_sla(  # type: ignore[misc]
@@ -246,27 +319,8 @@ class WindowKernel:
         )
         record.event = event.id
         if sla.claim_within is not None:
-            self._claim_right(sla, window, charged, event.id, now)
+            grant_claim(self, sla, window, charged, event.id, now)
         return charged
-
-    def _claim_right(
-        self, sla: ir.Sla, window: Window, amount: Money, cause: str, now: datetime
-    ) -> None:
-        period = evaluate(sla.claim_within, self.ctx.scope())
-        expiry = self.ctx.time.add(window.end, period.amount, period.unit)
-        holder = self.ctx.counterparty(sla.owner)
-        self.powers.grant(
-            sla.id,
-            window.id,
-            holder,
-            "claim_credit",
-            now,
-            expiry,
-            f"{holder} may claim the {amount} credit for {window.id} until "
-            f"{self.ctx.time.local(expiry).date()}",
-            [cause],
-            {"expires": self.ctx.time.local(expiry).isoformat(), "credit": amount},
-        )
 
     def _earn_back(self, sla: ir.Sla, window: Window, verdict: str, now: datetime) -> None:
         """A credit is earned back when the N windows right after it all meet the target; a
@@ -312,9 +366,8 @@ class WindowKernel:
     def on_fact(self, fact: Fact, now: datetime) -> None:
         """Per-instance metrics are assessed when their fact is complete; other windows that
         the fact falls in after assessment are restated."""
-        for metric in self.metrics.values():
-            if metric.window.kind == "instance" and metric.window.fact == fact.type:
-                self._instance(metric, fact, now)
+        for metric in self._by_fact[0].get(fact.type, ()):
+            self._instance(metric, fact, now)
         self.late_fact(fact, now)
 
     def _instance(self, metric: ir.Metric, fact: Fact, now: datetime) -> None:
@@ -323,28 +376,27 @@ class WindowKernel:
         reading = self.read(metric, window)
         if is_missing(reading.value):
             return  # not complete yet: the instance is assessed when its last field arrives
-        if window in self.closed[metric.id] or any(
-            w.id == window.id for w in self.closed[metric.id]
-        ):
-            self._restate(metric, window, fact, now)
+        if window.id in self.closed_ids[metric.id]:
+            self._restate(metric, window, [fact], now)
         else:
             self.assess(metric, window, now)
 
     def late_fact(self, fact: Fact, now: datetime) -> None:
-        """Re-assess every assessed window this fact falls in, and restate what changed."""
-        for metric in self.metrics.values():
-            if fact.type not in metric_facts(metric):
-                continue
-            if metric.window.kind == "instance":
-                continue
-            for window in self.closed[metric.id]:
-                if overlaps(fact, window.start, window.end):
-                    self._restate(metric, window, fact, now)
+        """Re-assess every assessed window this fact falls in (runtime.restate)."""
+        from runtime.restate import late_fact
 
-    def _restate(self, metric: ir.Metric, window: Window, fact: Fact, now: datetime) -> None:
+        late_fact(self, fact, now)
+
+    def flush(self, now: datetime) -> None:
+        """Restate the windows the late facts of the batch so far fall in."""
+        from runtime.restate import flush
+
+        flush(self, now)
+
+    def _restate(self, metric: ir.Metric, window: Window, facts: list[Fact], now: datetime) -> None:
         from runtime.restate import restate_window
 
-        restate_window(self, metric, window, fact, now)
+        restate_window(self, metric, window, facts, now)
 
 
 def _metrics_in(node: Any, found: list[str]) -> list[str]:

@@ -2,9 +2,9 @@
 
 A snapshot is the engine's live state serialised with dill (which, unlike pickle, keeps the
 deadline closures on the agenda). What the engine shares with every engine of the same bundle
-is not written: the bundle and everything in it, the fact validators and the compiled matcher
-are referred to by their path and taken from a fresh engine on restore, so a snapshot holds
-only what facts and time have changed.
+is not written: the bundle and everything in it and the compiled matcher are referred to by
+their path and taken from a fresh engine on restore (the fact validators are rebuilt from
+their schemas), so a snapshot holds only what facts and time have changed.
 
 A snapshot is a cache, never the truth. It is used only when
 - its sha256 is the one the ledger recorded (the ledger row is hash-chained),
@@ -50,7 +50,7 @@ def fingerprint(matcher: str) -> str:
 
 def _shared(engine: Engine) -> dict[str, Any]:
     """Path -> object for everything an engine shares with a fresh engine of its bundle."""
-    found: dict[str, Any] = {"schemas": engine.schemas, "matcher": engine.matcher}
+    found: dict[str, Any] = {"matcher": engine.matcher}
     _walk(engine.bundle, "bundle", found)
     return found
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clausec import ir
+from runtime.agenda import Call
 from runtime.facts import Fact
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ def suspend(
     begin, end = fact.fields.get("start"), fact.fields.get("end")
     if not isinstance(begin, datetime) or not isinstance(end, datetime):
         return
-    for inst in list(kernel.instances.values()):
-        if inst.spec.id != spec.id or inst.deadline is None or inst.performed is not None:
+    for inst in kernel.live_instances(spec.id):
+        if inst.deadline is None or inst.performed is not None:
             continue
         if inst.state not in ("in_effect", "violated") or begin >= inst.deadline:
             continue
@@ -86,7 +87,7 @@ def _apply(
         _withdraw(kernel, inst, fact, now)
     if inst.state == "in_effect":
         inst.item = ctx.agenda.schedule(
-            inst.deadline, lambda t: kernel.expire(inst, t), f"deadline {inst.id}"
+            inst.deadline, Call(type(kernel).expire, kernel, inst), f"deadline {inst.id}"
         )
 
 
@@ -94,8 +95,8 @@ def _withdraw(kernel: ObligationKernel, inst: Instance, fact: Fact, now: datetim
     for item in inst.pending:
         item.cancelled = True
     inst.pending.clear()
-    previous = inst.violated
-    inst.state, inst.violated = "in_effect", None
+    previous = inst.violated_id
+    inst.state, inst.violation = "in_effect", None
     kernel.ctx.emit(
         inst.spec.id,
         "restatement",
@@ -103,6 +104,6 @@ def _withdraw(kernel: ObligationKernel, inst: Instance, fact: Fact, now: datetim
         f"violation withdrawn: {fact.type} {fact.id} extends the deadline past it",
         instance=inst.id,
         facts=[fact.id],
-        causes=[previous.id] if previous else [],
+        causes=[previous] if previous else [],
         verdict="in_effect",
     )

@@ -15,11 +15,11 @@ from typing import Any
 from clausec import ir
 from runtime.amounts import Trace, band_amount, tier_amount
 from runtime.derived import trigger_duty
-from runtime.evaluate import evaluate, is_missing
+from runtime.evaluate import Scope, evaluate, is_missing
 from runtime.events import Event
 from runtime.money import Money
 from runtime.obligations import ObligationKernel
-from runtime.occurrences import matches
+from runtime.occurrences import matches, starting_event
 from runtime.reparation import grant_power, schedule_levels
 from runtime.slas import WindowKernel
 from runtime.windows import Window
@@ -31,35 +31,68 @@ class TriggerKernel:
         self.ctx = obligations.ctx
         self.windows = windows
         self.seen: dict[str, list[tuple[datetime, str]]] = {}
-        self.holding: dict[str, bool] = {}
+        # The window in which each condition trigger's condition last held (None: it did not).
+        self.holding: dict[str, Window | None] = {}
+        self._listeners_by_terms: list[tuple[ir.Bundle, dict[str, list[ir.Clause]]]] = []
         self.ctx.listeners.append(self.on_event)
         windows.listeners.append(self.on_window)
 
     # ------------------------------------------------------------ events
 
+    @property
+    def _listening(self) -> dict[str, list[ir.Clause]]:
+        """The clauses that wait for events, by the clause whose events they wait for, in
+        the order they react: triggers, incentives, escalations, then `starts when` duties.
+        Every reaction needs the event's clause to be the one it names. Built once for each
+        version of the terms (an amendment brings its own)."""
+        bundle = self.ctx.bundle
+        for known, found in self._listeners_by_terms:
+            if known is bundle:
+                return found
+        found = self._listeners_of(bundle)
+        self._listeners_by_terms.append((bundle, found))
+        return found
+
+    @staticmethod
+    def _listeners_of(bundle: ir.Bundle) -> dict[str, list[ir.Clause]]:
+        found: dict[str, list[ir.Clause]] = {}
+        for trigger in bundle.triggers:
+            if trigger.condition.kind in ("count", "n_of_m") and trigger.condition.event:
+                found.setdefault(trigger.condition.event.clause, []).append(trigger)
+        for incentive in bundle.incentives:
+            if incentive.condition.kind == "event" and incentive.condition.event:
+                found.setdefault(incentive.condition.event.clause, []).append(incentive)
+        for escalation in bundle.escalations:
+            found.setdefault(escalation.on.clause, []).append(escalation)
+        for spec in bundle.obligations:
+            start = starting_event(spec)  # `starts when`, or `within D after X fulfilled`
+            if start is not None:
+                found.setdefault(start.clause, []).append(spec)
+        return found
+
     def on_event(self, event: Event, now: datetime) -> None:
-        for trigger in self.ctx.bundle.triggers:
-            condition = trigger.condition
-            if condition.kind == "count" and condition.event and matches(condition.event, event):
-                self._count(trigger, event, now)
-            elif (
-                condition.kind == "n_of_m"
-                and event.kind == "assessment"
-                and condition.event
-                and event.clause == condition.event.clause
-            ):
-                self._n_of_m(trigger, event, now)
-        for incentive in self.ctx.bundle.incentives:
-            condition = incentive.condition
-            if condition.kind == "event" and condition.event and matches(condition.event, event):
-                self._event_incentive(incentive, event, now)
-        for escalation in self.ctx.bundle.escalations:
-            if matches(escalation.on, event):
-                inst = self.ob.instances.get(event.instance or "")
-                schedule_levels(self.ob, inst, escalation.levels, now, escalation, [event.id])
-        for spec in self.ctx.bundle.obligations:
-            if spec.starts_when and matches(spec.starts_when, event):
-                self.ob.start_when(spec, event, now)
+        for clause in self._listening.get(event.clause, ()):
+            if isinstance(clause, ir.Trigger):
+                condition = clause.condition
+                if condition.kind == "count" and condition.event:
+                    if matches(condition.event, event):
+                        self._count(clause, event, now)
+                elif event.kind == "assessment":
+                    self._n_of_m(clause, event, now)
+            elif isinstance(clause, ir.Incentive):
+                if clause.condition.event and matches(clause.condition.event, event):
+                    self._event_incentive(clause, event, now)
+            elif isinstance(clause, ir.Escalation):
+                if matches(clause.on, event):
+                    inst = self.ob.instances.get(event.instance or "")
+                    schedule_levels(self.ob, inst, clause.levels, now, clause, [event.id])
+            elif isinstance(clause, ir.Obligation):
+                self._starts_when(clause, event, now)
+
+    def _starts_when(self, spec: ir.Obligation, event: Event, now: datetime) -> None:
+        start = starting_event(spec)
+        if start is not None and matches(start, event):
+            self.ob.start_when(spec, event, now)
 
     def _event_incentive(self, incentive: ir.Incentive, event: Event, now: datetime) -> None:
         """`when X fulfilled before DATE` looks at when X was performed, not when the engine
@@ -112,12 +145,14 @@ class TriggerKernel:
             if trigger.condition.kind == "expr" and _reads(trigger.condition.expr, metric.id):
                 verdict = evaluate(trigger.condition.expr, scope)
                 holds = not is_missing(verdict) and bool(verdict)
-                # A condition trigger fires when its condition becomes true, not in every
-                # window while it stays true.
-                if holds and not self.holding.get(trigger.id, False):
+                # A condition trigger fires when its condition becomes true, not again in each
+                # overlapping (rolling) window that sees the same facts while it stays true; a
+                # window disjoint from the last one it held in is a new measurement.
+                last = self.holding.get(trigger.id)
+                if holds and (last is None or last.end <= window.start):
                     self.fire(trigger, now, [], f"condition met for {window.id}", window.id)
                 if not is_missing(verdict):
-                    self.holding[trigger.id] = holds
+                    self.holding[trigger.id] = window if holds else None
         for incentive in self.ctx.bundle.incentives:
             condition = incentive.condition
             if condition.kind == "metric" and _reads(condition.expr, metric.id):
@@ -173,17 +208,7 @@ class TriggerKernel:
         metrics = self.windows.metric_values(scope_window.id) if scope_window else {}
         scope = self.ctx.scope(window=window, metrics=metrics)
         trace = Trace()
-        total = Money.zero(self.ctx.currency)
-        for amount in incentive.amounts:
-            value: Any = (
-                tier_amount(amount, scope, trace)
-                if amount.tiers
-                else band_amount(amount, scope, trace)
-                if amount.bands
-                else evaluate(amount.expr, scope)
-            )
-            if isinstance(value, Money):
-                total = total + value
+        total = incentive_total(incentive, scope, trace, self.ctx.currency)
         if total.amount <= 0:
             return
         # Charged under the amount's own kind (bonus, rebate), so `aggregate cap on rebate`
@@ -212,6 +237,22 @@ class TriggerKernel:
             parties={"owner": incentive.owner},
         )
         record.event = event.id
+
+
+def incentive_total(incentive: ir.Incentive, scope: Scope, trace: Trace, currency: str) -> Money:
+    """What an incentive's amounts come to in `scope`, before its limits."""
+    total = Money.zero(currency)
+    for amount in incentive.amounts:
+        value: Any = (
+            tier_amount(amount, scope, trace)
+            if amount.tiers
+            else band_amount(amount, scope, trace)
+            if amount.bands
+            else evaluate(amount.expr, scope)
+        )
+        if isinstance(value, Money):
+            total = total + value
+    return total
 
 
 def _earlier(now: datetime, before: Any, ctx: Any) -> bool:

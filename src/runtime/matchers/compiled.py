@@ -81,9 +81,9 @@ class CompiledMatcher:
             self._by_type.setdefault(pattern.fact_type, []).append((pattern.id, predicate))
 
     def match(self, fact: Fact) -> list[str]:
-        fields = {
-            k: (v.astimezone(UTC) if isinstance(v, datetime) else v) for k, v in fact.fields.items()
-        }
+        # A fact's date-times are in UTC already (`FactSchemas` puts them there), as the
+        # patterns' are: the predicates read its fields as they are.
+        fields = fact.fields
         return [pid for pid, test in self._by_type.get(fact.type, ()) if test(fields)]
 
     def close(self) -> None:
