@@ -22,15 +22,15 @@ demo: $(STAMP)
 	$(BIN)/clausec check examples stdlib
 	@echo "== clausec compile: the flagship's IR bundle"
 	$(BIN)/clausec compile $(CONTRACT) -o build/managed_hosting.bundle.json
-	@echo "== clausec run: credits, penalties, escalations, triggers and powers"
+	@echo "== clausec run: credits, damages, escalations, triggers and powers"
 	$(BIN)/clausec run $(CONTRACT) --facts $(FACTS) --until $(UNTIL) \
 	  --kind penalty --kind credit --kind trigger --kind escalation --kind notice \
 	  --kind power.granted --kind power.expired --kind obligation.violated
 	@echo "== clausec report: the position on $(UNTIL)"
 	$(BIN)/clausec report $(CONTRACT) --facts $(FACTS) --until $(UNTIL)
-	@echo "== clausec explain: one credit and one penalty"
+	@echo "== clausec explain: March's uptime credit and the late-delivery damages"
 	$(BIN)/clausec explain $(CONTRACT) --facts $(FACTS) --until $(UNTIL) \
-	  credit:uptime:2026-03 penalty:deliver_servers
+	  credit:uptime.credits:2026-03 penalty:servers.deliver
 
 test: $(STAMP)
 	$(BIN)/pytest
