@@ -302,13 +302,6 @@ def render(results: dict[str, Any]) -> str:
         " facts; where they have many, the work per fact grows with the state each contract"
         " holds.",
         "",
-        "## Durable store",
-        "",
-        "| store | facts/s |",
-        "| --- | --- |",
-        f"| SQLite (WAL) | {PENDING} |",
-        f"| PostgreSQL | {PENDING} |",
-        "",
         "## How to run",
         "",
         "`make bench` runs the full benchmark and rewrites this page; `python -m bench.run"
