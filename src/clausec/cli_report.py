@@ -26,9 +26,13 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) ->
 
 def render(report: Report, console: Console) -> None:
     owed = "; ".join(f"{amount} owed to {party}" for party, amount in sorted(report.owed.items()))
+    lost = "; ".join(
+        f"{amount} of credits forfeited by {party}: claims not made in time"
+        for party, amount in sorted(report.forfeited.items())
+    )
     console.print(
         f"[bold]Position at {report.clock:%Y-%m-%d %H:%M} UTC[/bold]: "
-        f"{owed or 'nothing owed either way'}."
+        f"{owed or 'nothing owed either way'}." + (f" [bold red]{lost}.[/bold red]" if lost else "")
     )
     console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
     open_rights = [r for r in report.rights if not r.lapsed and not r.ended]

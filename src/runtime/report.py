@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from runtime.claims import is_forfeiture
 from runtime.engine import Engine
 from runtime.events import Event
 from runtime.money import Money
@@ -42,6 +43,7 @@ class Report:
     rights: list[Right] = field(default_factory=list)
     duties: list[OpenDuty] = field(default_factory=list)
     alerts: list[Event] = field(default_factory=list)
+    forfeited: dict[str, Money] = field(default_factory=dict)  # by the party that lost it
 
 
 def build_report(engine: Engine) -> Report:
@@ -57,6 +59,8 @@ def build_report(engine: Engine) -> Report:
         report.owed[payee] = report.owed.get(payee, zero) + charge.amount
         key = (charge.clause, charge.kind)
         totals[key] = totals.get(key, zero) + charge.amount
+        if is_forfeiture(charge):  # a credit whose claim lapsed: money left on the table
+            report.forfeited[payee] = report.forfeited.get(payee, zero) - charge.amount
     report.by_clause = [(c, k, v) for (c, k), v in sorted(totals.items())]
     report.rights = _rights(engine.events())
     for inst in engine.obligations():
