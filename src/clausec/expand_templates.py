@@ -12,7 +12,7 @@ rewritten, not checked: that is `resolve_names`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, did_you_mean
 from clausec.resources import stdlib_dir
-from clausec.rewrite import rewrite
+from clausec.rewrite import rewrite, walk
 
 Loader = Callable[[Path], tuple[n.SourceFile | None, list[Diagnostic]]]
 
@@ -111,6 +111,7 @@ def expand_contract(
     facts: dict[str, n.FactDecl] = {
         m.name: m for m in contract.members if isinstance(m, n.FactDecl)
     }
+    params = {m.name: m for m in contract.members if isinstance(m, n.ParamDecl)}
     for member in contract.members:
         if not isinstance(member, n.UseDecl):
             members.append(member)
@@ -127,7 +128,7 @@ def expand_contract(
                 )
             )
             continue
-        expanded, problems = instantiate(template, member)
+        expanded, problems = instantiate(template, member, params)
         diagnostics.extend(problems)
         for item in expanded:
             if isinstance(item, n.FactDecl):
@@ -163,9 +164,12 @@ def _shape(fact: n.FactDecl) -> tuple[Any, ...]:
 
 
 def instantiate(
-    template: n.TemplateDecl, use: n.UseDecl
+    template: n.TemplateDecl,
+    use: n.UseDecl,
+    contract_params: Mapping[str, n.ParamDecl] | None = None,
 ) -> tuple[list[n.Member], list[Diagnostic]]:
-    """The members of `template` bound to the arguments of `use`."""
+    """The members of `template` bound to the arguments of `use`. Each clause records its
+    `Origin`: the `use` and the parameters it reads, so that its text can show their values."""
     params = {m.name: m for m in template.members if isinstance(m, n.ParamDecl)}
     bindings, diagnostics = _bind_arguments(params, use)
     local = {m.name for m in template.members if isinstance(m, _NAMED)}
@@ -188,8 +192,45 @@ def instantiate(
         if isinstance(renamed, _NAMED):
             ref = use.ref if use.ref and renamed.ref is None else renamed.ref
             renamed = dataclasses.replace(renamed, name=f"{use.alias}.{member.name}", ref=ref)  # type: ignore[union-attr]
+        if isinstance(renamed, n.CLAUSE_TYPES):
+            origin = _origin(use, params, _params_used(member, params), contract_params or {})
+            renamed = dataclasses.replace(renamed, origin=origin)
         members.append(renamed)
     return members, diagnostics
+
+
+def _params_used(member: n.Member, params: Mapping[str, n.ParamDecl]) -> set[str]:
+    """The template parameters `member` reads: in expressions, or as a party or role."""
+    used: set[str] = set()
+    for node in walk(member):
+        if isinstance(node, n.Name):
+            used.add(node.name)
+        elif isinstance(node, n.ObligationStmt) and node.kind == "creditor" and node.name:
+            used.add(node.name)
+        for name in _PARTY_FIELDS.get(type(node), ()):
+            value = getattr(node, name)
+            used.update(value if isinstance(value, tuple) else (value,) if value else ())
+    return used & params.keys()
+
+
+def _origin(
+    use: n.UseDecl,
+    params: Mapping[str, n.ParamDecl],
+    used: set[str],
+    contract_params: Mapping[str, n.ParamDecl],
+) -> n.Origin:
+    """The bindings of the parameters in `used`, in the template's order: the argument, or
+    the default; an argument may name a contract parameter."""
+    args = {a.name: a.value for a in use.args}
+    bindings: list[n.Binding] = []
+    for name, param in params.items():
+        value = args.get(name, param.default)
+        if name not in used or value is None:
+            continue
+        named = value.name if isinstance(value, n.Name) else None
+        contract_param = named if named in contract_params else None
+        bindings.append(n.Binding(name, value.span, contract_param, default=name not in args))
+    return n.Origin(use.template.dotted, use.alias, use.ref, use.span, tuple(bindings))
 
 
 def _bind_arguments(

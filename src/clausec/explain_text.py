@@ -18,7 +18,11 @@ def render_explanation(event: Event, events: Mapping[str, Event]) -> str:
     lines.append(f"  why: {why.summary}")
     if event.span:
         lines.append(f"  clause ({event.span}):")
-        lines.extend(f"    | {text}" for text in why.clause_text.splitlines()[:12])
+        # A clause from a template ends with a `with` block binding its parameters: it is
+        # shown whole, however long the clause, since the template text alone names no value.
+        body, with_, bindings = why.clause_text.partition("\nwith (use ")
+        shown = body.splitlines()[:12] + (("with (use " + bindings).splitlines() if with_ else [])
+        lines.extend(f"    | {text}" for text in shown)
     if why.facts:
         lines.append(f"  facts used: {', '.join(why.facts)}")
     if why.values:

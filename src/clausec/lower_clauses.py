@@ -19,8 +19,10 @@ class ClauseLowerer:
         span_ir: Callable[[Span], ir.SpanIR],
         sources: Mapping[str, str],
         types: TypeTable,
+        params: Mapping[str, n.ParamDecl] | None = None,
     ) -> None:
         self.scope = scope
+        self.params = params or {}  # the contract's, for the values a template is bound to
         self.span_ir = span_ir
         self.sources = sources
         self.types = types
@@ -32,6 +34,42 @@ class ClauseLowerer:
             lines = self._lines[span.path] = self.sources.get(span.path, "").split("\n")
         return "\n".join(lines[span.line - 1 : span.end_line]).strip()
 
+    def snippet(self, span: Span) -> str:
+        """The exact source text of `span` (an expression), on one line."""
+        self.text(span)  # splits the file once
+        lines = self._lines[span.path][span.line - 1 : span.end_line]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return lines[0][span.col - 1 : span.end_col - 1]
+        lines = [lines[0][span.col - 1 :], *lines[1:-1], lines[-1][: span.end_col - 1]]
+        return " ".join(" ".join(lines).split())
+
+    def clause_text(self, decl: Any) -> str:
+        """The clause's source text; for a clause from a template, followed by a `with` block
+        naming the `use` and the value bound to each template parameter the clause reads."""
+        text = self.text(decl.span)
+        origin: n.Origin | None = getattr(decl, "origin", None)
+        if origin is None:
+            return text
+        use = f"use {origin.template} as {origin.alias}"
+        if origin.ref:
+            use += f' "{origin.ref}"'
+        where = self.span_ir(origin.span)
+        lines = [text, f"with ({use}, {where.path}:{where.line}):"]
+        for b in origin.bindings:
+            # `fee = monthly_fee = 42000 EUR`; a contract name spelt like the parameter
+            # (`buyer: buyer`, `order_value: order_value`) is not repeated.
+            values = [self.snippet(b.value)]
+            param = self.params.get(b.contract_param or "")
+            if param is not None and param.default is not None:
+                values.append(self.snippet(param.default.span))
+            values = [v for v in values if v and v != b.param]
+            if values:
+                line = " = ".join([b.param, *values])
+                lines.append(f"  {line}" + ("  (default)" if b.default else ""))
+        return "\n".join(lines)
+
     def common(self, decl: Any, kind: str) -> dict[str, Any]:
         stmts = getattr(decl, "stmts", ())
         owner = next((s.role for s in stmts if isinstance(s, n.OwnerStmt)), None)
@@ -41,7 +79,7 @@ class ClauseLowerer:
             "kind": kind,
             "ref": decl.ref,
             "span": self.span_ir(decl.span),
-            "text": self.text(decl.span),
+            "text": self.clause_text(decl),
             "owner": owner,
             "inform": inform,
         }

@@ -125,7 +125,7 @@ def lower_to_ir(
         rates={code: Decimal(rate) for code, rate in header.conversions.items()},
         currency=header.currency,
     )
-    clauses = ClauseLowerer(scope, span_ir, sources, types)
+    clauses = ClauseLowerer(scope, span_ir, sources, types, symbols.params)
     bundle = ir.Bundle(
         header=header,
         metrics=[

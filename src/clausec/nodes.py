@@ -25,6 +25,9 @@ from clausec.nodes_clauses import (
     BandTable as BandTable,
 )
 from clausec.nodes_clauses import (
+    Binding as Binding,
+)
+from clausec.nodes_clauses import (
     CapStmt as CapStmt,
 )
 from clausec.nodes_clauses import (
@@ -92,6 +95,9 @@ from clausec.nodes_clauses import (
 )
 from clausec.nodes_clauses import (
     ObligationStmt as ObligationStmt,
+)
+from clausec.nodes_clauses import (
+    Origin as Origin,
 )
 from clausec.nodes_clauses import (
     OutcomeStmt as OutcomeStmt,

@@ -17,6 +17,32 @@ from clausec.nodes_expr import (
 )
 from clausec.values import LiteralValue
 
+# ---------------------------------------------------------------- template instances
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One template parameter a clause uses and the value it is bound to: the `use` argument
+    (or the template's default), and the contract parameter the argument names, if any (its
+    value is looked up when lowering, after any amendment has set it)."""
+
+    param: str
+    value: Span
+    contract_param: str | None
+    default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a clause expanded from a template came from: the `use` and its bindings."""
+
+    template: str
+    alias: str
+    ref: str | None
+    span: Span
+    bindings: tuple[Binding, ...]
+
+
 # ---------------------------------------------------------------- metrics and windows
 
 
@@ -149,6 +175,7 @@ class SlaDecl:
     ref: str | None
     stmts: tuple[SlaBodyStmt, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 # ---------------------------------------------------------------- obligations
@@ -268,6 +295,7 @@ class ObligationDecl:
     recurrence: Recurrence | None
     stmts: tuple[ObligationBody, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 # ---------------------------------------------------------------- escalation, triggers, incentives
@@ -280,6 +308,7 @@ class EscalationDecl:
     on: EventRef
     levels: tuple[Level, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +333,7 @@ class TriggerDecl:
     condition: Condition
     stmts: tuple[TriggerStmt, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 IncentiveStmt = AmountStmt | CapStmt | RoundStmt | OwnerStmt
@@ -316,6 +346,7 @@ class IncentiveDecl:
     condition: Condition
     stmts: tuple[IncentiveStmt, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 # ---------------------------------------------------------------- plans and close-out
@@ -351,6 +382,7 @@ class PlanDecl:
     ref: str | None
     stmts: tuple[PlanStmt, ...]
     span: Span
+    origin: Origin | None = None  # set when expanded from a template
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,11 @@ def _is_node(value: Any) -> bool:
     return known
 
 
-# Fields declared as these hold text, numbers or spans, never a node: walks skip them.
-_ATOMS = frozenset({"Span", "str", "str | None", "tuple[str, ...]", "int", "int | None", "bool"})
+# Fields declared as these hold text, numbers or spans, never a node: walks skip them. A
+# clause's `Origin` (the template `use` it came from) holds only names and spans.
+_ATOMS = frozenset(
+    {"Span", "str", "str | None", "tuple[str, ...]", "int", "int | None", "bool", "Origin | None"}
+)
 
 
 def _field_names(node: Any) -> tuple[str, ...]:
