@@ -66,6 +66,8 @@ class ShapeIR:
 def instantiate(shape: ShapeIR, spec: ContractSpec) -> str:
     """The bundle of `spec` as compact JSON: its shape's IR with the contract's own terms."""
     text = shape.text.replace(f'"path": "{shape.source.file_name}"', f'"path": "{spec.file_name}"')
+    # the `with (use ..., FILE:LINE)` line of a template clause's text names the file too
+    text = text.replace(f", {shape.source.file_name}:", f", {spec.file_name}:")
     data = json.loads(text)
     terms = compile_header(spec)
     data["header"] = {**data["header"], **terms["header"]}

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from clausec import nodes as n
 from clausec.cli import main
-from clausec.compiler import compile_amendment, compile_contract
+from clausec.compiler import compile_amendment, compile_contract, compile_or_raise
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_FILE = ROOT / "tests" / "data" / "instance_text" / "cases.toml"
@@ -77,10 +77,17 @@ def test_instance_text_has_bindings(path: Path) -> None:
             assert param in params and param in body, (name, line)
 
 
-def test_amended_parameter_shows_its_new_value() -> None:
-    """`set monthly_fee = 47500 EUR` changes what the template's `fee` is bound to."""
+def test_a_contract_parameter_is_named_not_valued() -> None:
+    """`set monthly_fee = 47500 EUR` changes the parameter, not the clause's text: the text
+    names the parameter, so a clause an amendment leaves alone reads the same in both versions."""
+    base = compile_or_raise(ROOT / "examples" / "managed_hosting" / "contract.clause")
     compiled = compile_amendment(ROOT / "examples" / "managed_hosting" / "amendment_1.clause")
     assert compiled.amended is not None
-    text = next(s.text for s in compiled.amended.slas if s.id == "uptime.credits")
-    assert "\n  fee = monthly_fee = 47500 EUR\n" in text
-    assert "\n  target = uptime_target = 99.95%\n" in text
+    texts = [
+        next(s.text for s in bundle.slas if s.id == "uptime.credits")
+        for bundle in (base, compiled.amended)
+    ]
+    assert texts[0] == texts[1]
+    assert "\n  fee = monthly_fee\n" in texts[0]
+    fee = next(p for p in compiled.amended.params if p.name == "monthly_fee")
+    assert fee.value is not None and "47500" in str(fee.value)

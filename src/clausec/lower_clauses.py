@@ -58,12 +58,11 @@ class ClauseLowerer:
         where = self.span_ir(origin.span)
         lines = [text, f"with ({use}, {where.path}:{where.line}):"]
         for b in origin.bindings:
-            # `fee = monthly_fee = 42000 EUR`; a contract name spelt like the parameter
-            # (`buyer: buyer`, `order_value: order_value`) is not repeated.
+            # `fee = monthly_fee`, `major_breach = 95.0%  (default)`. A contract parameter is
+            # named, not valued: its value belongs to the version in force (an amendment sets
+            # it) and the event's computation shows the figure used. A contract name spelt
+            # like the parameter (`buyer: buyer`) is not repeated.
             values = [self.snippet(b.value)]
-            param = self.params.get(b.contract_param or "")
-            if param is not None and param.default is not None:
-                values.append(self.snippet(param.default.span))
             values = [v for v in values if v and v != b.param]
             if values:
                 line = " = ".join([b.param, *values])
