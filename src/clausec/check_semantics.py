@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from clausec import nodes as n
 from clausec.check_tiers import check_bands, check_caps, check_tier_table
@@ -31,9 +32,12 @@ def check_semantics(
     contract: n.ContractDecl, symbols: Symbols, types: TypeTable, report_unused: bool = True
 ) -> list[Diagnostic]:
     out = list(_check_header(contract, symbols))
+    # Each member's nodes, walked once for every check here that looks at all of them.
+    walked: dict[int, list[Any]] = {}
     for member in contract.members:
-        out.extend(_check_actors(member, symbols))
-        out.extend(_check_size(member))
+        nodes = walked[id(member)] = list(walk(member))
+        out.extend(_check_actors(nodes, symbols))
+        out.extend(_check_size(member, nodes))
         if isinstance(member, n.SlaDecl):
             out.extend(_check_sla(member, symbols))
         elif isinstance(member, n.ObligationDecl):
@@ -43,7 +47,7 @@ def check_semantics(
         elif isinstance(member, n.TriggerDecl | n.PlanDecl | n.CloseoutDecl):
             out.extend(_check_duties(member))
     if report_unused:
-        out.extend(_check_unused(contract, symbols))
+        out.extend(_check_unused(contract, symbols, walked))
     return out
 
 
@@ -75,8 +79,8 @@ def _check_header(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagno
             )
 
 
-def _check_actors(member: n.Member, symbols: Symbols) -> Iterable[Diagnostic]:
-    for node in walk(member):
+def _check_actors(nodes: list[Any], symbols: Symbols) -> Iterable[Diagnostic]:
+    for node in nodes:
         names: list[str] = []
         if isinstance(node, n.Duty):
             names = [node.debtor]
@@ -96,8 +100,8 @@ def _check_actors(member: n.Member, symbols: Symbols) -> Iterable[Diagnostic]:
                 )
 
 
-def _check_size(member: n.Member) -> Iterable[Diagnostic]:
-    conditions = sum(isinstance(node, n.Compare) for node in walk(member))
+def _check_size(member: n.Member, nodes: list[Any]) -> Iterable[Diagnostic]:
+    conditions = sum(isinstance(node, n.Compare) for node in nodes)
     if conditions > RETE_MAX_CONDITIONS:
         yield Diagnostic(
             "CC313",
@@ -234,7 +238,9 @@ def _twice(stmts: Iterable[object], kinds: tuple[str, ...]) -> Iterable[Diagnost
         yield Diagnostic("CC314", "a clause has one owner; inform the others", owners[1].span)
 
 
-def _check_unused(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagnostic]:
+def _check_unused(
+    contract: n.ContractDecl, symbols: Symbols, walked: dict[int, list[Any]]
+) -> Iterable[Diagnostic]:
     used_names: set[str] = set()
     used_facts: set[str] = set()
     for member in contract.members:
@@ -242,7 +248,7 @@ def _check_unused(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagno
             if isinstance(member, n.ParamDecl) and member.default is not None:
                 used_names.update(x.name for x in walk(member.default) if isinstance(x, n.Name))
             continue
-        for node in walk(member):
+        for node in walked[id(member)]:
             if isinstance(node, n.Name):
                 used_names.add(node.name)
             used_facts.update(_facts_named(node))

@@ -20,7 +20,7 @@ from runtime.agenda import Agenda
 from runtime.amounts import Trace, UniqueViolation, apply_limits
 from runtime.calendar import ContractTime
 from runtime.evaluate import Scope, evaluate
-from runtime.events import Event, EventLog, event_id, iso, new_event
+from runtime.events import Event, EventLog, event_id_after, event_id_prefix, iso, new_event
 from runtime.facts import Fact
 from runtime.money import CurrencyMismatch, Money
 
@@ -76,6 +76,7 @@ class Context:
         self.listeners: list[Listener] = []
         self.charges: list[Charge] = []
         self.occurrences: dict[tuple[str, str | None, str], int] = {}
+        self._clause_cache: dict[str, tuple[Any, Any, tuple[str | None, str, str, str]]] = {}
         self.clauses: dict[str, ir.Clause] = {
             c.id: c
             for group in (
@@ -93,6 +94,16 @@ class Context:
         self.params = self.evaluate_params()
         # The versions in force so far, once an amendment has been adopted (runtime.amend).
         self.versions: list[Terms] = []
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state without the per-clause cache of `emit`, which is rebuilt on use."""
+        state = dict(self.__dict__)
+        state["_clause_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("_clause_cache", {})
+        self.__dict__.update(state)
 
     def evaluate_params(self) -> dict[str, Any]:
         """The parameters' values under the current bundle."""
@@ -189,20 +200,17 @@ class Context:
         key = (clause, instance, kind)
         occurrence = self.occurrences.get(key, 0)
         self.occurrences[key] = occurrence + 1
-        spec = self.clauses.get(clause)
-        if spec is None:
-            spec = self.clauses.get(clause.split("[")[0])
-        span = spec.span if spec else None
+        ref, span, text, prefix = self._clause_facts(clause)
         header = self.bundle.header
         event = new_event(
             {
-                "id": event_id(header.id, clause, instance, kind, occurrence),
+                "id": event_id_after(prefix, instance, kind, occurrence),
                 "seq": len(self.events) + 1,
                 "contract": header.id,
                 "version": header.version,
                 "clause": clause,
-                "ref": spec.ref if spec else None,
-                "span": f"{span.path}:{span.line}:{span.col}" if span else "",
+                "ref": ref,
+                "span": span,
                 "kind": kind,
                 "time": self._iso(time),
                 "instance": instance,
@@ -212,7 +220,7 @@ class Context:
             },
             {
                 "summary": summary,
-                "clause_text": spec.text if spec else "",
+                "clause_text": text,
                 "facts": list(facts) if facts else [],
                 "values": {k: str(v) for k, v in values.items()} if values else {},
                 "steps": [dict(step) for step in steps] if steps else [],
@@ -224,6 +232,27 @@ class Context:
         for listener in list(self.listeners):
             listener(event, time)
         return event
+
+    def _clause_facts(self, clause: str) -> tuple[str | None, str, str, str]:
+        """What every event of `clause` repeats (its ref, span, text and id prefix), worked
+        out once per clause and kept while the clause's spec and the header stay the same
+        objects (an amendment replaces them)."""
+        spec = self.clauses.get(clause)
+        if spec is None:
+            spec = self.clauses.get(clause.split("[")[0])
+        header = self.bundle.header
+        cached = self._clause_cache.get(clause)
+        if cached is not None and cached[0] is spec and cached[1] is header:
+            return cached[2]
+        span = spec.span if spec else None
+        facts = (
+            spec.ref if spec else None,
+            f"{span.path}:{span.line}:{span.col}" if span else "",
+            spec.text if spec else "",
+            event_id_prefix(header.id, clause),
+        )
+        self._clause_cache[clause] = (spec, header, facts)
+        return facts
 
     # ------------------------------------------------------------ amounts and caps
 

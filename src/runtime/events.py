@@ -123,8 +123,10 @@ def to_row(event: Event) -> Row:
     row: Row = (
         *_scalars(fields),
         tuple(
-            (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
-            for key, value in parties.items()
+            [
+                (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
+                for key, value in parties.items()
+            ]
         )
         if parties
         else (),
@@ -202,6 +204,16 @@ _quote = encode_basestring_ascii  # what json.dumps writes for a string
 
 def event_id(contract: str, clause: str, instance: str | None, kind: str, occurrence: int) -> str:
     # The text json.dumps([contract, clause, instance, kind, occurrence]) gives, written out.
+    return event_id_after(event_id_prefix(contract, clause), instance, kind, occurrence)
+
+
+def event_id_prefix(contract: str, clause: str) -> str:
+    """The start of the hashed text that every event id of one clause shares."""
+    return f"[{_quote(contract)}, {_quote(clause)}, "
+
+
+def event_id_after(prefix: str, instance: str | None, kind: str, occurrence: int) -> str:
+    """`event_id` from the clause's `event_id_prefix`."""
     where = "null" if instance is None else _quote(instance)
-    text = f"[{_quote(contract)}, {_quote(clause)}, {where}, {_quote(kind)}, {occurrence}]"
+    text = f"{prefix}{where}, {_quote(kind)}, {occurrence}]"
     return "ev-" + hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -231,7 +231,9 @@ class FactSchemas:
                     )
                 ]
             )
-        data = {k: v for k, v in raw.items() if k not in RESERVED}
+        data = dict(raw)
+        for reserved in RESERVED:
+            data.pop(reserved, None)
         try:
             validated = model.model_validate(data)
         except ValidationError as error:
@@ -239,8 +241,9 @@ class FactSchemas:
         # The attributes as they are, not model_dump: dumping turns Money into a dict. In the
         # schema's field order, whatever the order of the JSON object (the ledger stores facts
         # with sorted keys: a replay must rebuild the very same records). Date-times go to UTC.
-        values = validated.__dict__
-        fields = {name: values[name] for name in type(validated).model_fields}
+        # The models forbid extra fields, so pydantic fills `__dict__` with exactly the
+        # schema's fields, in their order.
+        fields = dict(validated.__dict__)
         times = []
         for name, value in fields.items():
             if isinstance(value, datetime):
