@@ -22,13 +22,12 @@ import click
 from clausec import ir
 from clausec import nodes as n
 from clausec.check_library import amends, check_amendment
-from clausec.cli_run import UNTIL, _aware, read_facts
+from clausec.cli_run import UNTIL, _aware, input_errors, read_facts
 from clausec.compiler import Compilation, apply_to_base, compile_contract, read_and_parse
 from clausec.diagnostics import Diagnostic
 from clausec.diff import BundleDiff, diff_bundles
 from clausec.diff_text import render_diff, render_what_if
 from clausec.what_if import WhatIf, what_if
-from runtime.facts import FactError
 
 DIFF_FORMAT = 1  # the version of the JSON document
 
@@ -165,17 +164,13 @@ def _text(
 def _replay(
     old: Side, new: Side, facts_path: str | None, until: datetime | None, whole: bool
 ) -> WhatIf:
-    from clausec.cli import UsageError, require_file
+    from clausec.cli import require_file
 
     assert old.bundle is not None and new.bundle is not None
     facts = read_facts(Path(require_file(facts_path))) if facts_path else []
-    try:
+    with input_errors():
         amended = new.compilation.amended
         return what_if(old.bundle, new.bundle, facts, until, new.effective, whole, amended)
-    except FactError as error:
-        raise UsageError(
-            "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
-        ) from error
 
 
 @click.command(name="diff")

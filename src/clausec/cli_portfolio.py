@@ -20,10 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from clausec import ir
-from clausec.cli_run import ENGINE, _batches, read_facts
+from clausec.cli_run import ENGINE, _batches, input_errors, read_facts
 from runtime.engine import EngineError
 from runtime.events import Event
-from runtime.facts import FactError
 from runtime.money import Money
 from runtime.portfolio import Portfolio
 from runtime.report import build_report
@@ -70,11 +69,10 @@ def open_portfolio(store: str, engine: str) -> Portfolio:
 def run_portfolio(
     folder: Path, facts_path: str | None, until: datetime | None, engine: str, store: str | None
 ) -> Portfolio:
-    from clausec.cli import UsageError
 
     bundles = compile_folder(folder)
     portfolio = open_portfolio(store or ":memory:", engine)
-    try:
+    with input_errors():
         for bundle in bundles:
             if bundle.amendment is None:
                 portfolio.load(bundle)
@@ -91,12 +89,6 @@ def run_portfolio(
             portfolio.ingest(batch)
         if until is not None:
             portfolio.advance_to(until)
-    except FactError as error:
-        raise UsageError(
-            "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
-        ) from error
-    except (EngineError, StoreError) as error:
-        raise UsageError(str(error)) from error
     return portfolio
 
 

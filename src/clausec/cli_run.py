@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,21 @@ def read_facts(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as error:
             raise UsageError(f"{path}:{number}:{error.colno}: not JSON: {error.msg}") from error
     return facts
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Facts a contract refuses, and engine or store errors, as usage errors (exit 2)."""
+    from clausec.cli import UsageError
+
+    try:
+        yield
+    except FactError as error:
+        raise UsageError(
+            "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
+        ) from error
+    except (EngineError, StoreError) as error:
+        raise UsageError(str(error)) from error
 
 
 def _batches(facts: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -119,7 +135,6 @@ def run_engine(
 ) -> Engine:
     """Load, feed the facts file (whole or nothing) and move the clock. With a store, facts
     it already holds are skipped, so re-running a growing facts file is idempotent."""
-    from clausec.cli import UsageError
 
     runner = _open(contract, engine, store)
     load_amendments(runner, amendments)
@@ -129,7 +144,7 @@ def run_engine(
     if recorded:
         click.echo(f"{len(recorded)} facts already in the store, skipped", err=True)
         facts = [f for f in facts if f.get("id") not in core.seen]
-    try:
+    with input_errors():
         facts = _as_of(facts, core.validate(facts), until)
         with Progress(transient=True, disable=not show_progress or len(facts) < 5 * BATCH) as bar:
             task = bar.add_task("ingesting facts", total=len(facts))
@@ -138,12 +153,6 @@ def run_engine(
                 bar.advance(task, len(batch))
         if until is not None and until > core.clock:
             runner.advance_to(until)
-    except FactError as error:
-        raise UsageError(
-            "facts rejected, none applied:\n  " + "\n  ".join(str(p) for p in error.problems)
-        ) from error
-    except (EngineError, StoreError) as error:
-        raise UsageError(str(error)) from error
     return core
 
 

@@ -101,15 +101,7 @@ def _entry(kind: str, name: str, ref: str | None, facets: Facets, model: ir.Mode
 
 def _clauses(bundle: ir.Bundle) -> list[_Entry]:
     out = [_entry("metric", m.id, m.ref, metric_facets(m), m) for m in bundle.metrics]
-    groups: list[Iterable[ir.Clause]] = [
-        bundle.slas,
-        bundle.obligations,
-        bundle.escalations,
-        bundle.triggers,
-        bundle.incentives,
-        bundle.plans,
-    ]
-    out += [_entry(c.kind, c.id, c.ref, clause_facets(c), c) for group in groups for c in group]
+    out += [_entry(c.kind, c.id, c.ref, clause_facets(c), c) for c in bundle.clauses()]
     if bundle.closeout is not None:
         closeout = bundle.closeout
         out.append(

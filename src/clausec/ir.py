@@ -344,6 +344,19 @@ class Bundle(Model):
         share_parts(bundle)
         return bundle
 
+    def clauses(self) -> list[Clause]:
+        """Every clause, by kind in the order SLAs, obligations, escalations, triggers,
+        incentives, plans (the metrics and the close-out block are not clauses)."""
+        groups: tuple[list[Any], ...] = (
+            self.slas,
+            self.obligations,
+            self.escalations,
+            self.triggers,
+            self.incentives,
+            self.plans,
+        )
+        return [clause for group in groups for clause in group]
+
     def _data(self, exclude: set[str]) -> dict[str, Any]:
         if self.amendment is None:  # a contract's own bundle: no amendment key at all
             exclude = exclude | {"amendment"}

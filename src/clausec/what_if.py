@@ -109,15 +109,7 @@ def replay(
 
 
 def _refs(bundle: ir.Bundle) -> dict[str, str | None]:
-    groups: list[Iterable[ir.Clause]] = [
-        bundle.slas,
-        bundle.obligations,
-        bundle.escalations,
-        bundle.triggers,
-        bundle.incentives,
-        bundle.plans,
-    ]
-    refs: dict[str, str | None] = {c.id: c.ref for group in groups for c in group}
+    refs: dict[str, str | None] = {c.id: c.ref for c in bundle.clauses()}
     if bundle.closeout is not None:
         refs.setdefault("closeout", bundle.closeout.ref)
     return refs

@@ -48,8 +48,7 @@ class Terms:
 
 
 def clauses_of(bundle: ir.Bundle) -> dict[str, ir.Clause]:
-    groups = (bundle.slas, bundle.obligations, bundle.escalations, bundle.triggers)
-    return {c.id: c for group in (*groups, bundle.incentives, bundle.plans) for c in group}
+    return {c.id: c for c in bundle.clauses()}
 
 
 @contextmanager

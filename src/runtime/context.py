@@ -77,18 +77,7 @@ class Context:
         self.charges: list[Charge] = []
         self.occurrences: dict[tuple[str, str | None, str], int] = {}
         self._clause_cache: dict[str, tuple[Any, Any, tuple[str | None, str, str, str]]] = {}
-        self.clauses: dict[str, ir.Clause] = {
-            c.id: c
-            for group in (
-                bundle.slas,
-                bundle.obligations,
-                bundle.escalations,
-                bundle.triggers,
-                bundle.incentives,
-                bundle.plans,
-            )
-            for c in group
-        }
+        self.clauses: dict[str, ir.Clause] = {c.id: c for c in bundle.clauses()}
         self.diagnostics: list[Diagnostic] = []
         self.ended_at: datetime | None = None  # set when a party terminates early
         self.params = self.evaluate_params()
