@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+_FIRST_SWEEP = 64
+
 
 @dataclass(order=True, slots=True)
 class Item:
@@ -53,12 +55,23 @@ class Agenda:
         # itself is never compared.
         self._heap: list[tuple[datetime, int, Item]] = []
         self._seq = 0
+        self._sweep_at = _FIRST_SWEEP
 
     def schedule(self, time: datetime, action: Callable[[datetime], object], label: str) -> Item:
         self._seq += 1
         item = Item(time, self._seq, action, label)
         heapq.heappush(self._heap, (time, self._seq, item))
+        if len(self._heap) >= self._sweep_at:
+            self._sweep()
         return item
+
+    def _sweep(self) -> None:
+        """Drop the cancelled items (deadlines met early wait here until their time), each
+        time the heap has doubled since the last sweep: amortised O(1) per item, and the order
+        items fire in is unchanged, since (time, seq) orders them totally."""
+        self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+        heapq.heapify(self._heap)
+        self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._heap))
 
     def due(self, until: datetime, inclusive: bool) -> Item | None:
         """Pop the next live item at or before `until` (strictly before unless inclusive)."""

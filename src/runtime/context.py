@@ -8,7 +8,7 @@ engines never share anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -181,7 +181,7 @@ class Context:
         amount: Money | None = None,
         verdict: str | None = None,
         parties: dict[str, Any] | None = None,
-        facts: list[str] | None = None,
+        facts: Sequence[str] | None = None,
         values: dict[str, Any] | None = None,
         steps: list[dict[str, str]] | None = None,
         causes: list[str] | None = None,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from runtime.obligations import Instance
 
 FINAL = ("fulfilled", "discharged", "terminated")
+_FIRST_SWEEP = 64
 
 # (record, attribute) -> comparable value of `record.attribute` -> instances; None where an
 # instance has no such record (it cannot be indexed: such obligations are scanned).
@@ -51,6 +52,7 @@ class LiveInstances:
         self.by_spec: dict[str, list[Instance]] = {}
         self.by_key: dict[tuple[str, str], list[Instance]] = {}
         self.by_value: dict[str, Joined] = {}  # built for an obligation at its first join
+        self._sweep_at = _FIRST_SWEEP
 
     def add(self, inst: Instance) -> None:
         if inst.state in FINAL:
@@ -59,6 +61,8 @@ class LiveInstances:
         self.by_spec.setdefault(spec, []).append(inst)
         if inst.key is not None:
             self.by_key.setdefault((spec, inst.key), []).append(inst)
+            if len(self.by_key) >= self._sweep_at:
+                self._sweep()
         for (record, attribute), index in self.by_value.get(spec, {}).items():
             if index is not None:
                 self._file(index, inst, (spec, record, attribute))
@@ -71,6 +75,18 @@ class LiveInstances:
             index.setdefault(value, []).append(inst)
         else:
             self.by_value[where[0]][(where[1], where[2])] = None
+
+    def _sweep(self) -> None:
+        """Forget the keys whose instances are all final (an incident resolved, an invoice
+        paid: no later fact looks its key up again), each time the keys have doubled since
+        the last sweep, so that the index holds what is live, not every key ever seen."""
+        for where, found in list(self.by_key.items()):
+            kept = _live(found)
+            if not kept:
+                del self.by_key[where]
+            elif len(kept) != len(found):
+                self.by_key[where] = kept
+        self._sweep_at = max(_FIRST_SWEEP, 2 * len(self.by_key))
 
     def rebuild(self, instances: list[Instance]) -> None:
         """From scratch, after an instance id was reused (its new instance takes the old
@@ -90,7 +106,9 @@ class LiveInstances:
         if not found:
             return []
         kept = _live(found)
-        if len(kept) != len(found):
+        if not kept:  # a key's instances are done: forget the key, not keep an empty list
+            del pool[where]
+        elif len(kept) != len(found):
             pool[where] = kept
         return kept
 
@@ -113,6 +131,8 @@ class LiveInstances:
         if not found:
             return []
         kept = _live(found)
-        if len(kept) != len(found):
+        if not kept:
+            del built[value]
+        elif len(kept) != len(found):
             built[value] = kept
         return kept

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,8 +26,8 @@ class Reading:
     """A metric's value for one window and what it was computed from."""
 
     value: Any
-    fact_ids: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
+    fact_ids: tuple[str, ...] = ()  # tuples of strings: the garbage collector soon drops them
+    excluded: tuple[str, ...] = ()
     count: int = 0
 
 
@@ -86,7 +86,8 @@ class MetricReader:
         count = len(set(self.used))  # distinct facts: two aggregations over one fact count it once
         if volume is not None and not is_missing(volume) and count < volume:
             value = Missing((f"at least {volume} facts in the window (had {count})",))
-        return Reading(value, sorted(set(self.used)), sorted(set(self.excluded)), count)
+        used, excluded = tuple(sorted(set(self.used))), tuple(sorted(set(self.excluded)))
+        return Reading(value, used, excluded, count)
 
     def _selected(self, spec: dict[str, Any], scope: Scope) -> list[Fact]:
         assert scope.window is not None

@@ -99,8 +99,8 @@ def _schedule_cure(kernel: ObligationKernel, inst: Instance, step: ir.Step, now:
         for power in (s for s in later if s.kind == "power"):
             grant_power(kernel, inst.spec, inst.id, power, at, _cause(inst))
 
-    inst.pending.append(
-        kernel.ctx.agenda.schedule(until, _unless_performed(inst, expired), f"cure {inst.id}")
+    inst.pending += (
+        kernel.ctx.agenda.schedule(until, _unless_performed(inst, expired), f"cure {inst.id}"),
     )
 
 
@@ -113,14 +113,14 @@ def _schedule_late_power(
         if performed_at(inst.spec, inst.performed) > when:
             grant_power(kernel, inst.spec, inst.id, step, now, _cause(inst))
         return
-    inst.pending.append(
+    inst.pending += (
         kernel.ctx.agenda.schedule(
             when,
             _unless_performed(
                 inst, lambda at: grant_power(kernel, inst.spec, inst.id, step, at, _cause(inst))
             ),
             f"late power {inst.id}",
-        )
+        ),
     )
 
 
@@ -178,7 +178,7 @@ def schedule_levels(
 
         item = kernel.ctx.agenda.schedule(when, fire, f"escalation {spec.id} {level.name}")
         if inst is not None:
-            inst.pending.append(item)
+            inst.pending += (item,)
 
 
 def escalate(
@@ -337,7 +337,7 @@ def _charge(
         f"{amount.kind} of {charged} for {late.days} days late",
         instance=inst.id,
         amount=charged,
-        facts=sorted(set(facts + inst.facts)),
+        facts=sorted({*facts, *inst.facts}),
         parties=inst.parties,
         steps=trace.steps,
         causes=_cause(inst),

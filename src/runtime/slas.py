@@ -165,7 +165,7 @@ class WindowKernel:
         if metric.window.kind == "instance":
             fact = self.instance_facts[window.id]
             scope = self.ctx.scope(fields=fact.fields, records={fact.type: fact.fields})
-            return Reading(evaluate(metric.expr, scope), [fact.id])
+            return Reading(evaluate(metric.expr, scope), (fact.id,))
         reader = MetricReader(metric, self.ctx.facts, self.schemas, self.ctx.currency)
         reading = reader.read(self.ctx.scope(window=(window.start, window.end)))
         if is_missing(reading.value) and metric.missing == "zero":

@@ -94,7 +94,7 @@ def _apply(
 def _withdraw(kernel: ObligationKernel, inst: Instance, fact: Fact, now: datetime) -> None:
     for item in inst.pending:
         item.cancelled = True
-    inst.pending.clear()
+    inst.pending = ()
     previous = inst.violated_id
     inst.state, inst.violation = "in_effect", None
     kernel.ctx.emit(
