@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, durable, probes
+from bench import anatomy, baseline, durable, probes
 from bench import portfolio as pf
 from bench.generate import SEED, Portfolio, make_specs, make_stream
 from bench.measure import Runs, machine, repeat, timed
@@ -245,6 +245,17 @@ class Bench:
         rates = self.rates.get(contracts) or [r for rs in self.rates.values() for r in rs]
         return facts * 30e-6 + contracts * self.load_cost + 1.3 * facts / min(rates)
 
+    def anatomy(self) -> None:
+        """The main workload profiled once: where the time goes, for the limits in the report."""
+        c = self.config
+        portfolio = self.portfolio(c.contracts, c.facts)
+        result = anatomy.anatomy(portfolio, self.bundles(c.contracts))
+        self.results["anatomy"] = result
+        self.log(
+            f"anatomy: collector {result['gc_share']:.0%} of a plain run; JSON parsing alone "
+            f"{result['parse_only_facts_per_s']:,.0f} facts/s"
+        )
+
     # -- latency, memory, the compiler -----------------------------------------------------------
 
     def latency(self) -> None:
@@ -392,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.build()
     bench.compiler()
     bench.main_portfolio()
+    bench.anatomy()
     bench.latency()
     bench.durable()
     bench.memory()

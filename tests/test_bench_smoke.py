@@ -38,7 +38,13 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     for store in ("sqlite", "postgresql"):
         assert results["durable"][store]["facts_per_s"] > 0, results["durable"][store]
         assert results["durable"][store]["ledger_rows"] > 0
-    assert "## Durable ingest" in doc.read_text(encoding="utf-8")
+    report = doc.read_text(encoding="utf-8")
+    assert "## Durable ingest" in report
+    # Where the time went: every stage was found in the profile, the matcher among them.
+    stages = {s["stage"]: s["share"] for s in results["anatomy"]["stages"]}
+    assert all(0 < share <= 1 for share in stages.values()), stages
+    assert 0 < results["anatomy"]["gc_share"] < 1
+    assert "A compiled matcher that cost nothing" in report
 
 
 def test_the_check_fails_on_a_wrong_figure() -> None:
