@@ -132,7 +132,7 @@ def evaluate(node: Any, scope: Scope) -> Any:
         return _compare(node[1], [evaluate(o, scope) for o in node[2]])
     if head == "lookup":
         key = evaluate(node[2], scope)
-        return key if is_missing(key) else evaluate(dict(map(tuple, node[1]))[key], scope)
+        return key if is_missing(key) else evaluate(_entry(node[1], key), scope)
     if head == "attr":
         record = evaluate(node[1], scope)
         return record if is_missing(record) else record.get(node[2])
@@ -143,6 +143,15 @@ def evaluate(node: Any, scope: Scope) -> Any:
     if head == "call":
         return _call(node[1], [evaluate(a, scope) for a in node[2]])
     return arithmetic(head, evaluate(node[1], scope), evaluate(node[2], scope), scope.time)
+
+
+def _entry(table: list[list[Any]], key: Any) -> Any:
+    """The expression a lookup table gives for `key`: the last entry for it, as a dict built
+    from the table would hold, found without building one for every lookup."""
+    for entry_key, expr in reversed(table):
+        if entry_key == key:
+            return expr
+    raise KeyError(key)
 
 
 def _missing_name(kind: str) -> Callable[[list[Any], Scope], Any]:
