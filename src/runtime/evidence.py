@@ -25,10 +25,27 @@ def performed_at(spec: ir.Obligation, fact: Fact) -> datetime:
         return fact.time
     times = [
         value
-        for name in _fields(evidence.where, set())
+        for name in _named(evidence.where)
         if isinstance(value := fact.fields.get(name), datetime)
     ]
     return max(times) if times else fact.time
+
+
+# id of a filter -> (the filter, the fields it names): worked out once per filter, not once per
+# piece of evidence. The entry holds the filter itself, so its id cannot be reused by another
+# object while the entry exists; the table is emptied when it grows past a bound.
+_NAMED: dict[int, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _named(where: Any) -> tuple[str, ...]:
+    known = _NAMED.get(id(where))
+    if known is not None and known[0] is where:
+        return known[1]
+    if len(_NAMED) >= 4096:
+        _NAMED.clear()
+    names = tuple(sorted(_fields(where, set())))
+    _NAMED[id(where)] = (where, names)
+    return names
 
 
 def _fields(node: Any, found: set[str]) -> set[str]:
