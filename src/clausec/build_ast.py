@@ -2,7 +2,9 @@
 
 Input: the tree from `parse`. Output: a `SourceFile` and CC104 diagnostics for literals that the
 grammar accepted but that are not valid values (2026-02-30). The Lark tree ends here. Names are not
-looked up and types are not checked: that is `resolve_names` and `check_types`.
+looked up and types are not checked: that is `resolve_names` and `check_types`. The compiler's
+`parse_file` calls the same builder from within the parser's reductions (`reduce_ast`), so that
+no tree is built at all; `build_ast` on a tree is the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from clausec import literals
 from clausec import nodes as n
 from clausec.build_clauses import ClauseBuilder, Ref, split_ref, word
 from clausec.diagnostics import Diagnostic
-from clausec.parse import parse_source
 
 _HEADER_KEYS = {
     "id_stmt": "id",
@@ -241,29 +242,32 @@ class AstBuilder(ClauseBuilder):
 
 def build_ast(tree: Tree[Token], path: str) -> tuple[n.SourceFile, list[Diagnostic]]:
     """Turn a parse tree into a `SourceFile`, with CC104 diagnostics for invalid literals."""
-    builder = AstBuilder(path)
-    _bind_callbacks(builder)
+    builder = new_builder(path)
     source = builder.transform(tree)
     assert isinstance(source, n.SourceFile)
     return source, builder.diagnostics
 
 
-def _bind_callbacks(builder: AstBuilder) -> None:
-    """Look each rule's callback up once. Lark wraps `v_args` callbacks in a descriptor that
-    builds a new wrapper (with `functools.update_wrapper`) on every lookup, that is for every
-    node of the tree: a fifth of the time of parsing a large contract."""
+def new_builder(path: str) -> AstBuilder:
+    """A builder for one file, with each method looked up once. Lark wraps the methods of a
+    `v_args` class (`span` and `literal_value` too) in a descriptor that builds a new wrapper
+    (with `functools.update_wrapper`) on every lookup, that is for every node of the tree: a
+    fifth of the time of parsing a large contract."""
+    builder = AstBuilder(path)
     for kind in type(builder).__mro__:
         for name, value in vars(kind).items():
             if hasattr(value, "visit_wrapper") and name not in builder.__dict__:
                 setattr(builder, name, getattr(builder, name))
+    return builder
 
 
 def parse_file(text: str, path: str) -> tuple[n.SourceFile | None, list[Diagnostic]]:
-    """Passes 1 and 2 together: text to AST, or None with the diagnostics."""
-    tree, diagnostics = parse_source(text, path)
-    if tree is None:
-        return None, diagnostics
-    return build_ast(tree, path)
+    """Passes 1 and 2 together: text to AST, or None with the diagnostics. The parser's
+    reductions call this module's builder directly (`reduce_ast`), with no tree in between;
+    the result is that of `build_ast` on the tree of `parse_source`."""
+    from clausec.reduce_ast import ast_parser  # it imports this module for the builder
+
+    return ast_parser().parse(text, path)
 
 
 def _as_amendment_stmt(stmt: Any) -> n.AmendmentStmt:

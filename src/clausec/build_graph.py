@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -70,9 +71,10 @@ def node_id(kind: str, name: str) -> str:
     return f"{kind}:{name}"
 
 
-def _references(member: n.Member, symbols: Symbols) -> Iterable[tuple[str, Span]]:
-    """The nodes `member` depends on, with the span of each reference."""
-    for node in walk(member):
+def _references(nodes: list[Any], symbols: Symbols) -> Iterable[tuple[str, Span]]:
+    """The graph nodes that a member (its AST `nodes`) depends on, with the span of each
+    reference."""
+    for node in nodes:
         if isinstance(node, n.Name):
             if node.name in symbols.params:
                 yield node_id("param", node.name), node.span
@@ -113,18 +115,19 @@ def build_graph(
         name = getattr(member, "name", kind)
         me = node_id(kind, name)
         graph.add_node(me, kind=kind, label=name, ref=getattr(member, "ref", None))
-        for dependency, span in _references(member, symbols):
+        nodes = list(walk(member))  # read twice: a large contract's members take long to walk
+        for dependency, span in _references(nodes, symbols):
             if dependency != me and not graph.has_edge(dependency, me):
                 graph.add_edge(dependency, me, span=span)
-        _add_outcomes(graph, me, member)
+        _add_outcomes(graph, me, nodes)
     diagnostics = _cycles(graph)
     order = [] if diagnostics else list(nx.lexicographical_topological_sort(graph))
     return ContractGraph(graph, order), diagnostics
 
 
-def _add_outcomes(graph: nx.DiGraph, me: str, member: n.Member) -> None:
-    """Remedies and powers hang off the clause that creates them."""
-    for node in walk(member):
+def _add_outcomes(graph: nx.DiGraph, me: str, nodes: list[Any]) -> None:
+    """Remedies and powers hang off the clause that creates them (whose AST is `nodes`)."""
+    for node in nodes:
         if isinstance(node, n.Reparation):
             remedy = node_id("remedy", graph.nodes[me]["label"])
             graph.add_node(remedy, kind="remedy", label=f"{graph.nodes[me]['label']} breach")
