@@ -35,7 +35,7 @@ from runtime.snapshot import (
     restore,
     take,
 )
-from runtime.store import Row, Store, StoreError, Transaction, open_store, verify
+from runtime.store import Store, StoreError, Transaction, open_store, verify
 
 INPUTS = ("facts", "clock", "exercise", "discharge", "amendment")
 SNAPSHOT_EVERY = 100
@@ -51,8 +51,17 @@ def _plain(value: Any) -> Any:
 
 def canonical(data: Any) -> str:
     return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), default=_plain, ensure_ascii=False
+        data,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=_plain,
+        ensure_ascii=False,
+        check_circular=False,  # inputs are JSON values: a cycle cannot reach the ledger
     )
+
+
+# What `event.model_dump_json()` returns, without its keyword handling: one call per event.
+_event_json = Event.__pydantic_serializer__.to_json
 
 
 class DurableEngine:
@@ -131,12 +140,12 @@ class DurableEngine:
             "bundle": self.bundle.hash,
         }
 
-    def _write_snapshot(self, tx: Transaction) -> Row:
+    def _write_snapshot(self, tx: Transaction) -> int:
         blob = take(self.engine)
-        row = tx.append(self.contract, "snapshot", canonical(self._snapshot_note(blob)))
-        tx.put_snapshot(self.contract, row.seq, blob)
+        seq = tx.append(self.contract, "snapshot", canonical(self._snapshot_note(blob)))
+        tx.put_snapshot(self.contract, seq, blob)
         self.since_snapshot = 0
-        return row
+        return seq
 
     def snapshot(self) -> int:
         """Save the engine's state now; the ledger row that vouches for it."""
@@ -144,7 +153,7 @@ class DurableEngine:
             raise StoreError(f"the {self.engine_name} matcher cannot be snapshotted")
         with self.store.writing() as tx:
             self._catch_up()
-            self.applied = self._write_snapshot(tx).seq
+            self.applied = self._write_snapshot(tx)
         return self.applied
 
     def _register_bundle(self) -> None:
@@ -232,14 +241,15 @@ class DurableEngine:
         if self.stale:
             self._fresh()
             self._restore()
-        self._catch_up()
+        if tx.last_seq(self.contract) > self.applied:  # another writer appended rows for it
+            self._catch_up()
         events = action()  # a rejected input raises here: nothing is written
-        last = tx.append(self.contract, kind, canonical(payload)).seq
+        last = tx.append(self.contract, kind, canonical(payload))
         for event in events:
-            last = tx.append(self.contract, "event", event.model_dump_json()).seq
+            last = tx.append(self.contract, "event", _event_json(event).decode())
         self.since_snapshot += 1
         if self.snapshot_every and self.since_snapshot >= self.snapshot_every:
-            last = self._write_snapshot(tx).seq
+            last = self._write_snapshot(tx)
         self.applied = last
         return events
 

@@ -69,30 +69,24 @@ class Portfolio:
         problems: list[Problem] = []
         only = next(iter(self.contracts)) if len(self.contracts) == 1 else None
         for index, raw in enumerate(facts):
-            fact = dict(raw)
+            # A dict is read, never changed, and written to the ledger before `ingest` returns.
+            fact = raw if type(raw) is dict else dict(raw)
             contract = fact.get("contract", only)
-            name = str(fact.get("id", f"#{index + 1}"))
-            if contract is None:
-                problems.append(
-                    Problem(
-                        name,
-                        "contract",
-                        "which contract? this portfolio holds " + ", ".join(sorted(self.contracts)),
-                        index,
-                    )
-                )
-            elif contract not in self.contracts:
-                known = ", ".join(sorted(self.contracts)) or "none"
-                problems.append(
-                    Problem(
-                        name, "contract", f"no contract '{contract}' here (loaded: {known})", index
-                    )
-                )
-            else:
+            if contract in self.contracts:
                 routed.setdefault(str(contract), []).append(fact)
+            else:
+                problems.append(self._unrouted(fact, contract, index))
         if problems:
             raise FactError(problems)
         return routed
+
+    def _unrouted(self, fact: dict[str, Any], contract: Any, index: int) -> Problem:
+        name = str(fact.get("id", f"#{index + 1}"))
+        if contract is None:
+            held = ", ".join(sorted(self.contracts))
+            return Problem(name, "contract", f"which contract? this portfolio holds {held}", index)
+        known = ", ".join(sorted(self.contracts)) or "none"
+        return Problem(name, "contract", f"no contract '{contract}' here (loaded: {known})", index)
 
     def ingest(self, facts: Iterable[Mapping[str, Any]]) -> list[Event]:
         routed = self.route(facts)

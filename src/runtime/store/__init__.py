@@ -40,11 +40,15 @@ def row_hash(seq: int, contract: str, kind: str, payload: str, prev_hash: str) -
 
 
 class Transaction(Protocol):
-    def append(self, contract: str, kind: str, payload: str) -> Row:
-        """Add a row to the ledger, chained to the last one."""
+    def append(self, contract: str, kind: str, payload: str) -> int:
+        """Add a row to the ledger, chained to the last one; its seq."""
 
     def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
         """Keep an engine snapshot taken after ledger row `seq` (replacing older ones)."""
+
+    def last_seq(self, contract: str) -> int:
+        """The seq of the contract's last row in the ledger (0 if none), this transaction's
+        rows included: an engine that has applied it has nothing to catch up on."""
 
 
 class Store(Protocol):

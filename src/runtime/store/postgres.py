@@ -10,16 +10,18 @@ clausec store is refused, never written to.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from runtime.store import GENESIS, Row, StoreError, row_hash
+from runtime.store import GENESIS, Row, StoreError
+from runtime.store.tail import Known, LedgerTail, Pending
 
 SCHEMA = "clausec-store/2"
 LOCK_TIMEOUT = "10s"
 WRITER_LOCK = 0x636C61757365  # "clause": one advisory lock for all clausec writers
+COPY_LEDGER = "COPY clausec.ledger (seq, contract, kind, payload, prev_hash, hash) FROM STDIN"
 
 _TABLES = """
 CREATE SCHEMA IF NOT EXISTS clausec;
@@ -49,38 +51,66 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresTransaction:
-    def __init__(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+class PostgresTransaction(LedgerTail):
+    """Rows stream into one `COPY` while the engines work; any other statement in the
+    transaction ends it first (`flush`)."""
+
+    def __init__(self, connection: psycopg.Connection[tuple[object, ...]], known: Known) -> None:
         self.connection = connection
+        self.stream = ExitStack()
+        self.copy: psycopg.Copy | None = None
         found = connection.execute(
             "SELECT seq, hash FROM clausec.ledger ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        self.seq: int = int(str(found[0])) if found else 0
-        self.previous: str = str(found[1]) if found else GENESIS
-
-    def append(self, contract: str, kind: str, payload: str) -> Row:
-        self.seq += 1
-        digest = row_hash(self.seq, contract, kind, payload, self.previous)
-        row = Row(self.seq, contract, kind, payload, self.previous, digest)
-        self.connection.execute(
-            "INSERT INTO clausec.ledger (seq, contract, kind, payload, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (row.seq, contract, kind, payload, row.prev_hash, digest),
-        )
-        self.previous = digest
-        return row
+        head = (int(str(found[0])), str(found[1])) if found else (0, GENESIS)
+        super().__init__(known, head)
 
     def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
+        self.flush()
         self.connection.execute(
             "INSERT INTO clausec.snapshots (contract, seq, blob) VALUES (%s, %s, %s) "
             "ON CONFLICT (contract) DO UPDATE SET seq = excluded.seq, blob = excluded.blob",
             (contract, seq, blob),
         )
 
+    def _contracts_after(self, seq: int) -> list[tuple[str, int]]:
+        found = self.connection.execute(
+            "SELECT contract, max(seq) FROM clausec.ledger WHERE seq > %s GROUP BY contract",
+            (seq,),
+        ).fetchall()
+        return [(str(c), int(str(s))) for c, s in found]
+
+    def _last_of(self, contract: str) -> int:
+        self.flush()
+        found = self.connection.execute(
+            "SELECT max(seq) FROM clausec.ledger WHERE contract = %s", (contract,)
+        ).fetchone()
+        return int(str(found[0])) if found and found[0] is not None else 0
+
+    def _write(self, rows: list[Pending]) -> None:
+        if self.copy is None:
+            cursor = self.stream.enter_context(self.connection.cursor())
+            self.copy = self.stream.enter_context(cursor.copy(COPY_LEDGER))
+        for row in rows:
+            self.copy.write_row(row)
+
+    def _settle(self) -> None:
+        if self.copy is not None:
+            self.copy = None
+            self.stream.close()
+
+    def abandon(self, error: BaseException) -> None:
+        """The transaction fails: end the stream with the error, so that it can roll back."""
+        if self.copy is not None:
+            self.copy = None
+            self.stream.__exit__(type(error), error, error.__traceback__)
+
 
 class PostgresStore:
     def __init__(self, url: str) -> None:
         self.location = redact(url)
+        self.known = Known()
+        self.open: PostgresTransaction | None = None
         try:
             self.connection = psycopg.connect(url, autocommit=True)
         except psycopg.Error as error:
@@ -143,11 +173,26 @@ class PostgresStore:
                         f"{self.location} is being written by another process and stayed "
                         f"locked for {LOCK_TIMEOUT}; try again"
                     ) from error
-                yield PostgresTransaction(self.connection)
+                self.open = tx = PostgresTransaction(self.connection, self.known)
+                try:
+                    yield tx
+                    tx.flush()
+                except BaseException as error:
+                    tx.abandon(error)
+                    raise
+                finally:
+                    self.open = None
         except psycopg.Error as error:
             raise StoreError(f"could not commit to {self.location}: {error}") from error
+        tx.committed()
+
+    def _settle_open(self) -> None:
+        """Before a read: the open transaction's rows are read too, and no longer stream."""
+        if self.open is not None:
+            self.open.flush()
 
     def rows(self, contract: str | None = None, after: int = 0) -> Iterator[Row]:
+        self._settle_open()
         query = (
             "SELECT seq, contract, kind, payload, prev_hash, hash FROM clausec.ledger "
             "WHERE seq > %s"
@@ -164,6 +209,7 @@ class PostgresStore:
             yield Row(int(seq), str(name), str(kind), str(payload), str(prev_hash), str(digest))
 
     def snapshot(self, contract: str) -> tuple[int, bytes] | None:
+        self._settle_open()
         try:
             found = self.connection.execute(
                 "SELECT seq, blob FROM clausec.snapshots WHERE contract = %s", (contract,)
@@ -177,6 +223,7 @@ class PostgresStore:
             "SELECT contract FROM clausec.ledger WHERE kind = 'bundle' "
             "GROUP BY contract ORDER BY min(seq)"
         )
+        self._settle_open()
         try:
             return [str(r[0]) for r in self.connection.execute(query)]
         except psycopg.Error as error:

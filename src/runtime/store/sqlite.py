@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from runtime.store import GENESIS, Row, StoreError, row_hash
+from runtime.store import GENESIS, Row, StoreError
+from runtime.store.tail import Known, LedgerTail, Pending
 
 SCHEMA = "clausec-store/2"
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_PAGES = 10_000
 
 _TABLES = """
 CREATE TABLE clausec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,25 +32,13 @@ CREATE TABLE snapshots (contract TEXT PRIMARY KEY, seq INTEGER NOT NULL, blob BL
 """
 
 
-class SqliteTransaction:
-    def __init__(self, connection: sqlite3.Connection) -> None:
+class SqliteTransaction(LedgerTail):
+    def __init__(self, connection: sqlite3.Connection, known: Known) -> None:
         self.connection = connection
         last = connection.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
         found = last.fetchone()
-        self.seq: int = found[0] if found else 0
-        self.previous: str = found[1] if found else GENESIS
-
-    def append(self, contract: str, kind: str, payload: str) -> Row:
-        self.seq += 1
-        digest = row_hash(self.seq, contract, kind, payload, self.previous)
-        row = Row(self.seq, contract, kind, payload, self.previous, digest)
-        self.connection.execute(
-            "INSERT INTO ledger (seq, contract, kind, payload, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (row.seq, contract, kind, payload, row.prev_hash, digest),
-        )
-        self.previous = digest
-        return row
+        head = (int(found[0]), str(found[1])) if found else (0, GENESIS)
+        super().__init__(known, head)
 
     def put_snapshot(self, contract: str, seq: int, blob: bytes) -> None:
         self.connection.execute(
@@ -57,10 +47,28 @@ class SqliteTransaction:
             (contract, seq, blob),
         )
 
+    def _contracts_after(self, seq: int) -> list[tuple[str, int]]:
+        query = "SELECT contract, max(seq) FROM ledger WHERE seq > ? GROUP BY contract"
+        return [(str(c), int(s)) for c, s in self.connection.execute(query, (seq,))]
+
+    def _last_of(self, contract: str) -> int:
+        query = "SELECT max(seq) FROM ledger WHERE contract = ?"
+        found = self.connection.execute(query, (contract,)).fetchone()
+        return int(found[0]) if found and found[0] is not None else 0
+
+    def _write(self, rows: list[Pending]) -> None:
+        self.connection.executemany(
+            "INSERT INTO ledger (seq, contract, kind, payload, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
 
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.location = str(path)
+        self.known = Known()
+        self.open: SqliteTransaction | None = None
         try:
             self.connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
@@ -94,6 +102,10 @@ class SqliteStore:
             )
         self.connection.execute("PRAGMA journal_mode = WAL")
         self.connection.execute("PRAGMA synchronous = FULL")
+        # Each commit is synced to the WAL; copying the WAL into the database file is not
+        # needed for durability, and fewer, larger copies write each page once for many
+        # batches: at about 40 MB rather than SQLite's 4 MB.
+        self.connection.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
         self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
@@ -106,17 +118,31 @@ class SqliteStore:
                 f"stayed locked ({error}); try again"
             ) from error
         try:
-            yield SqliteTransaction(self.connection)
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        try:
+            self.open = tx = SqliteTransaction(self.connection, self.known)
+            yield tx
+            tx.flush()
             self.connection.execute("COMMIT")
         except sqlite3.DatabaseError as error:
-            self.connection.execute("ROLLBACK")
+            self._roll_back()
             raise StoreError(f"could not commit to {self.location}: {error}") from error
+        except BaseException:
+            self._roll_back()
+            raise
+        finally:
+            self.open = None
+        tx.committed()
+
+    def _roll_back(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+    def _settle_open(self) -> None:
+        """Before a read: the open transaction's rows are read too."""
+        if self.open is not None:
+            self.open.flush()
 
     def rows(self, contract: str | None = None, after: int = 0) -> Iterator[Row]:
+        self._settle_open()
         query = "SELECT seq, contract, kind, payload, prev_hash, hash FROM ledger WHERE seq > ?"
         params: tuple[object, ...] = (after,)
         if contract is not None:
@@ -141,6 +167,7 @@ class SqliteStore:
         query = (
             "SELECT contract FROM ledger WHERE kind = 'bundle' GROUP BY contract ORDER BY min(seq)"
         )
+        self._settle_open()
         try:
             return [r[0] for r in self.connection.execute(query)]
         except sqlite3.DatabaseError as error:
