@@ -6,54 +6,148 @@ this process, if there is one. Contracts made from the same templates differ in 
 header, parties, parameter values and source spans; the rest of their IR is the same, and
 a portfolio of a thousand contracts held a thousand copies of it. Each part is a few
 hundred bytes of pydantic model, dict and set, and the garbage collector walks every one
-in each full collection.
+in each full collection. A part whose span names its contract's own file is its
+contract's alone, but its expressions (lists and dicts of JSON values), its empty lists
+and its long texts are shared all the same.
 
 Guarantees: a part is replaced only by one equal to it in every field, of the same class,
 whose own parts are shared in turn, so the bundle is equal to what it was and dumps to the
-same JSON. Parts are frozen and nothing changes them after validation; pydantic copies a
-model's set of given fields before it changes one (`model_copy`), so models of one class
-given the same fields share that set too. A shared part lives as long as a bundle uses it.
-The bundle itself is never shared: callers may rely on its identity.
+same JSON (a shared list or dict is a `SharedList` or `SharedDict`, which pydantic dumps as
+a list or dict). Parts are frozen and nothing changes them, or their lists and dicts, after
+validation; pydantic copies a model's set of given fields before it changes one
+(`model_copy`), so models of one class given the same fields share that set too. A shared
+part lives as long as a bundle uses it. The bundle itself is never shared: callers may rely
+on its identity.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
-from weakref import WeakValueDictionary
+from weakref import KeyedRef
 
 from pydantic import BaseModel
 
-_PARTS: WeakValueDictionary[Any, BaseModel] = WeakValueDictionary()
+
+class SharedList(list[Any]):
+    """A list of JSON values held by several parts: a list that can be weakly referenced.
+    Pydantic dumps it as a list (and validates it into one)."""
+
+    __slots__ = ("__weakref__",)
+
+
+class SharedDict(dict[str, Any]):
+    """A dict of JSON values held by several parts (see `SharedList`)."""
+
+    __slots__ = ("__weakref__",)
+
+
+Shared = BaseModel | SharedList | SharedDict
+
+# The parts held, by the hash of their key (`value_key`), each by a weak reference: a key
+# itself is a tree of tuples as big as its part, and keeping one per distinct part cost more
+# than the parts. An equal part found under the hash is checked field by field
+# (`same_value`); a different part under the same hash (a collision) is simply not shared.
+_PARTS: dict[int, KeyedRef[int, Shared]] = {}
 _FIELD_SETS: dict[tuple[type, frozenset[str]], set[str]] = {}
 _set = object.__setattr__
+# The empty list of every part that is not shared itself (nothing changes a part's lists).
+_EMPTY: list[Any] = []
+# Strings this short are shared already: pydantic's JSON parser caches them.
+_CACHED = 63
 
 
-def _key(value: Any) -> Any:
-    """A hashable key that equal values share (models already shared: by identity)."""
-    if isinstance(value, BaseModel):
-        return ("model", id(value))
+def _forget(ref: KeyedRef[int, Shared]) -> None:
+    """A part no bundle uses any more: its entry goes, unless an equal one took its place."""
+    if _PARTS.get(ref.key) is ref:
+        del _PARTS[ref.key]
+
+
+def value_key(value: Any) -> Any:
+    """A hashable key that equal values share (shared parts: by identity)."""
+    if isinstance(value, BaseModel | SharedList | SharedDict):
+        return ("shared", id(value))
     if isinstance(value, list):
-        return ("list", tuple(_key(item) for item in value))
+        return ("list", tuple(value_key(item) for item in value))
     if isinstance(value, dict):
-        return ("dict", tuple((name, _key(item)) for name, item in value.items()))
+        return ("dict", tuple((name, value_key(item)) for name, item in value.items()))
     return (type(value), value)
 
 
+def same_value(one: Any, other: Any) -> bool:
+    """Whether two values are equal as `value_key` sees them: of the same types throughout
+    (1 is not True), dict keys in the same order, models (already shared) the same object."""
+    if one is other:
+        return True
+    if isinstance(one, list):
+        return (
+            isinstance(other, list) and len(one) == len(other) and all(map(same_value, one, other))
+        )
+    if isinstance(one, dict):
+        return (
+            isinstance(other, dict)
+            and list(one) == list(other)
+            and all(same_value(one[k], other[k]) for k in one)
+        )
+    if type(one) is not type(other) or isinstance(one, BaseModel):
+        return False
+    return bool(one == other)
+
+
+def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -> Any:
+    """The part held under `digest` if it equals `value`; else `value` (as `make`, held from
+    now on if nothing is held under `digest`)."""
+    ref = _PARTS.get(digest)
+    held = ref() if ref is not None else None
+    if held is None:
+        if make is not None:
+            value = make(value)
+        _PARTS[digest] = KeyedRef(value, _forget, digest)
+        return value
+    if isinstance(value, BaseModel):
+        same = type(held) is type(value) and same_value(held.__dict__, value.__dict__)
+    else:
+        same = type(held) is make and same_value(held, value)
+    return held if same else value
+
+
 def _shared(value: Any) -> Any:
-    """`value` with its parts shared, in place for lists and dicts (fresh from validation)."""
+    """`value` with its parts shared, in place for lists and dicts (fresh from validation).
+    A list or dict is shared in turn (an expression, the fact schemas, a `for each` ...):
+    a part that is not shared itself still has its template's expressions. One that holds
+    a part of this bundle's own (its parties, its clauses) is left as it is."""
     if isinstance(value, BaseModel):
         return _share_model(value)
+    if isinstance(value, str):
+        # A clause's text is as long as its source: parts that differ in their spans alone
+        # (the same template in another file) are not shared, but their texts can be.
+        return sys.intern(value) if len(value) > _CACHED else value
     if isinstance(value, list):
+        if not value:  # most parts' lists are empty: `inform`, `tiers`, `roles` ...
+            return _EMPTY
+        own = False  # whether it holds a part that no other bundle has
         for index, item in enumerate(value):
             new = _shared(item)
             if new is not item:
                 value[index] = new
-    elif isinstance(value, dict):
+            own = own or (new is item and isinstance(item, BaseModel))
+        return value if own else _held(value, hash(value_key(value)), SharedList)
+    if isinstance(value, dict):
+        own = False
         for name, item in value.items():
             new = _shared(item)
             if new is not item:
                 value[name] = new
+            own = own or (new is item and isinstance(item, BaseModel))
+        return value if own else _held(value, hash(value_key(value)), SharedDict)
     return value
+
+
+def _share_field_set(model: BaseModel) -> None:
+    given = model.__pydantic_fields_set__
+    same = _FIELD_SETS.setdefault((type(model), frozenset(given)), given)
+    if same is not given:
+        _set(model, "__pydantic_fields_set__", same)
 
 
 def _share_model(model: BaseModel) -> BaseModel:
@@ -62,15 +156,14 @@ def _share_model(model: BaseModel) -> BaseModel:
         new = _shared(item)
         if new is not item:
             fields[name] = new  # a model being built: frozen only once it is published
-    given = model.__pydantic_fields_set__
-    same = _FIELD_SETS.setdefault((type(model), frozenset(given)), given)
-    if same is not given:
-        _set(model, "__pydantic_fields_set__", same)
+    _share_field_set(model)
     try:
-        key = (type(model), tuple((name, _key(item)) for name, item in fields.items()))
-        return _PARTS.setdefault(key, model)
+        key = (type(model), tuple((name, value_key(item)) for name, item in fields.items()))
+        digest = hash(key)
     except TypeError:  # a value with no hash: this part is kept as it is
         return model
+    shared: BaseModel = _held(model, digest, None)
+    return shared
 
 
 def share_parts(bundle: BaseModel) -> None:
@@ -79,3 +172,4 @@ def share_parts(bundle: BaseModel) -> None:
         new = _shared(item)
         if new is not item:
             bundle.__dict__[name] = new
+    _share_field_set(bundle)

@@ -8,7 +8,8 @@ the heap and are skipped when popped.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,57 @@ class Call:
         return self.function(self.owner, self.subject, time)
 
 
+class Series:
+    """`function(owner, subject, step, time)` for each of `steps` in turn, at `timing(step)`
+    (times that grow with the steps): the steps wait on the agenda one at a time, under
+    sequence numbers reserved at once, so they fire exactly where items scheduled one per
+    step would. An idle contract's year of monthly windows is one item, not twelve."""
+
+    __slots__ = (
+        "agenda",
+        "first",
+        "function",
+        "index",
+        "label",
+        "owner",
+        "steps",
+        "subject",
+        "timing",
+    )
+
+    def __init__(
+        self,
+        agenda: Agenda,
+        steps: Sequence[Any],
+        timing: Callable[[Any], datetime],
+        call: tuple[Callable[..., object], Any, Any],
+        label: str,
+    ) -> None:
+        self.agenda = agenda
+        self.steps = steps
+        self.timing = timing
+        self.function, self.owner, self.subject = call
+        # An item's label is this and its step's id: the same for every contract on the
+        # same terms, so one string for all of them.
+        self.label = sys.intern(label)
+        self.first = agenda.reserve(len(steps))
+        self.index = 0
+        if steps:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        step = self.steps[self.index]
+        seq, label = self.first + self.index, sys.intern(f"{self.label} {step.id}")
+        self.agenda.schedule_as(seq, self.timing(step), self, label)
+
+    def __call__(self, time: datetime) -> object:
+        step = self.steps[self.index]
+        self.index += 1
+        if self.index < len(self.steps):  # first, so that a step that fails ends no series
+            self._schedule()
+        return self.function(self.owner, self.subject, step, time)
+
+
 class Agenda:
     def __init__(self) -> None:
         # (time, seq, item): the heap compares the tuples in C; seq is unique, so an item
@@ -59,8 +111,22 @@ class Agenda:
 
     def schedule(self, time: datetime, action: Callable[[datetime], object], label: str) -> Item:
         self._seq += 1
-        item = Item(time, self._seq, action, label)
-        heapq.heappush(self._heap, (time, self._seq, item))
+        return self.schedule_as(self._seq, time, action, label)
+
+    def reserve(self, count: int) -> int:
+        """The first of `count` sequence numbers kept for items scheduled later with
+        `schedule_as`: at equal times they fire as if they had been scheduled now. A series
+        of deadlines known in advance (a metric's windows) waits as one item, not as many."""
+        first = self._seq + 1
+        self._seq += count
+        return first
+
+    def schedule_as(
+        self, seq: int, time: datetime, action: Callable[[datetime], object], label: str
+    ) -> Item:
+        """Schedule under a sequence number from `schedule` or `reserve`."""
+        item = Item(time, seq, action, label)
+        heapq.heappush(self._heap, (time, seq, item))
         if len(self._heap) >= self._sweep_at:
             self._sweep()
         return item

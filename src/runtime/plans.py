@@ -62,6 +62,10 @@ class GoalVerdict:
     event: str
 
 
+# The fact types a contract without goals reads: one empty set for all (each costs 216 B).
+_NO_FACTS: frozenset[str] = frozenset()
+
+
 class PlanKernel:
     def __init__(
         self, obligations: ObligationKernel, windows: WindowKernel, triggers: TriggerKernel
@@ -76,17 +80,19 @@ class PlanKernel:
             for plan in self.ctx.bundle.plans
             for number in range(len(plan.goals))
         ]
-        self.reads = frozenset(kind for goal in self.goals for kind in goal.facts)
+        self.reads = frozenset(kind for goal in self.goals for kind in goal.facts) or _NO_FACTS
         self.verdicts: dict[tuple[str, int, str], GoalVerdict] = {}  # (plan, goal, window)
         for plan in self.ctx.bundle.plans:
             for spec in plan_checkpoints(plan):
                 self.checkpoints[spec.id] = plan
                 # Checkpoint events cite the plan's reference, source and text.
                 self.ctx.clauses.setdefault(spec.id, self.ob.specs[spec.id])
+        # A contract without plans (most) has nothing to listen for: no listeners to call.
         if self.checkpoints:
             self.ctx.agenda.schedule(self.ctx.time.start, self.start, "start plans")
-        windows.listeners.append(self.on_window)
-        self.ctx.listeners.append(self.on_event)
+            self.ctx.listeners.append(self.on_event)
+        if self.goals:
+            windows.listeners.append(self.on_window)
 
     def start(self, now: datetime) -> None:
         """Open every checkpoint's periods, as the kernel does for `every` obligations."""

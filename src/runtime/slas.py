@@ -9,6 +9,7 @@ credit into a power that expires if not exercised.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from clausec import ir
-from runtime.agenda import Call
+from runtime.agenda import Call, Series
 from runtime.amend import terms_at
 from runtime.amounts import Trace, band_amount, tier_amount
 from runtime.claims import grant_claim, on_lapse
@@ -27,7 +28,7 @@ from runtime.facts import Fact
 from runtime.metrics import MetricReader, Reading, zero_of
 from runtime.money import Money
 from runtime.powers import Powers
-from runtime.windows import Window, windows
+from runtime.windows import Window, closes, cut, windows
 
 MetricListener = Callable[[ir.Metric, Window, datetime], None]
 
@@ -75,8 +76,9 @@ class WindowKernel:
         powers.on_lapse.append(partial(on_lapse, self))  # a lapsed claim forfeits its credit
         self.metrics = {m.id: m for m in ctx.bundle.metrics}
         self.readings: dict[tuple[str, str], Reading] = {}
-        self.closed: dict[str, list[Window]] = {m: [] for m in self.metrics}
-        self.closed_ids: dict[str, set[str]] = {m: set() for m in self.metrics}
+        # Made at a metric's first assessment: an idle contract has none.
+        self.closed: dict[str, list[Window]] = defaultdict(list)
+        self.closed_ids: dict[str, set[str]] = defaultdict(set)
         self.state = {s.id: SlaState() for s in ctx.bundle.slas}
         self._needs: dict[str, list[tuple[ir.Sla, set[str], str | None]]] = {}
         self.listeners: list[MetricListener] = []
@@ -84,17 +86,15 @@ class WindowKernel:
         self.instance_facts: dict[str, Fact] = {}
         # While a batch is applied: late facts by the window they restate (see `late_fact`).
         self.batch: dict[tuple[str, str], tuple[ir.Metric, Window, list[Fact]]] | None = None
-        cut: dict[str, list[Window]] = {}  # metrics measured over the same windows share them
         for metric in ctx.bundle.metrics:
             grace = evaluate(metric.grace, ctx.scope()) if metric.grace else None
-            key = metric.window.model_dump_json()
-            if key not in cut:
-                cut[key] = list(windows(metric.window, ctx.time))
-            for window in cut[key]:
-                close = ctx.time.add(window.end, grace.amount, grace.unit) if grace else window.end
-                ctx.agenda.schedule(
-                    close, self._closer(metric, window), f"assess {metric.id} {window.id}"
-                )
+            Series(
+                ctx.agenda,
+                cut(metric.window, ctx.time),
+                partial(closes, ctx.time, grace),
+                (WindowKernel.assess, self, metric),
+                f"assess {metric.id}",
+            )
 
     def terminate(self, at: datetime) -> None:
         """The contract ends early: each window running at `at` is cut there and assessed

@@ -9,9 +9,10 @@ enumerated here: each instance is its own window, opened by its fact.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from clausec import ir
 from runtime.calendar import ContractTime, add_months
@@ -87,3 +88,25 @@ def _rolling(length: Duration, time: ContractTime) -> Iterator[Window]:
         start = max(time.start, time.add(end, -length.amount, length.unit))
         yield Window(f"rolling-to-{time.local(end).date()}", start, end)
         end = time.period_end(end, step)
+
+
+# The windows of each measurement and contract period in use: every contract of a portfolio
+# on the same terms is measured over the same (immutable) windows.
+_CUTS: dict[tuple[str, ContractTime], tuple[Window, ...]] = {}
+
+
+def cut(window: ir.Window, time: ContractTime) -> tuple[Window, ...]:
+    """`windows(window, time)`, shared by every engine measuring over the same windows (the
+    key copies the contract period's fields, not the caches a ContractTime fills in use)."""
+    key = (window.model_dump_json(), ContractTime(*astuple(time)))
+    found = _CUTS.get(key)
+    if found is None:
+        if len(_CUTS) >= 1024:
+            _CUTS.clear()
+        found = _CUTS[key] = tuple(windows(window, time))
+    return found
+
+
+def closes(time: ContractTime, grace: Any, window: Window) -> datetime:
+    """When a window is assessed: at its end, after the metric's grace if it has one."""
+    return time.add(window.end, grace.amount, grace.unit) if grace else window.end

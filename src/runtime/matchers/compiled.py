@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from weakref import KeyedRef
 
+from clausec.share_ir import same_value, value_key
 from runtime.facts import Fact
 from runtime.matchers import Pattern
 from runtime.money import Money
@@ -62,23 +64,71 @@ def compile_predicate(node: Any) -> Predicate:
             return lambda fields: bool(left(fields)) and bool(right(fields))
         return lambda fields: bool(left(fields)) or bool(right(fields))
     if head == "cmp":
-        operands = [compile_predicate(o) for o in node[2]]
-        ops = [_OPS[op] for op in node[1]]
-        pairs = list(zip(ops, operands, operands[1:], strict=False))
-        return lambda fields: all(op(a(fields), b(fields)) for op, a, b in pairs)
+        return _compare(node[1], node[2])
     raise ValueError(f"a matcher predicate cannot use '{head}'")
+
+
+def _compare(operators: list[str], operands: list[Any]) -> Predicate:
+    """A comparison (a chain: `a < b < c`). The usual one, a field against a constant, is a
+    single closure: every engine whose filter has a parameter folded in holds its own."""
+    if len(operators) == 1:
+        op, (left, right) = _OPS[operators[0]], operands
+        if left[0] == "field" and right[0] == "lit":
+            name, value = left[1], _constant(right)
+            return lambda fields: op(fields.get(name), value)
+        a, b = compile_predicate(left), compile_predicate(right)
+        return lambda fields: op(a(fields), b(fields))
+    compiled = [compile_predicate(o) for o in operands]
+    pairs = list(zip([_OPS[op] for op in operators], compiled, compiled[1:], strict=False))
+    return lambda fields: all(op(a(fields), b(fields)) for op, a, b in pairs)
+
+
+def _always(fields: dict[str, Any]) -> Any:
+    return True
+
+
+# Compiled predicates by the hash of the IR node they were compiled from, while an engine
+# uses them: the contracts of one template have equal filters, save those a parameter was
+# folded into. An entry holds its node, to tell an equal node from one whose hash collides.
+_COMPILED: dict[int, tuple[Any, KeyedRef[int, Predicate]]] = {}
+
+
+def _forget(ref: KeyedRef[int, Predicate]) -> None:
+    entry = _COMPILED.get(ref.key)
+    if entry is not None and entry[1] is ref:
+        del _COMPILED[ref.key]
+
+
+def shared_predicate(node: Any) -> Predicate:
+    """`compile_predicate(node)`, compiled once for all the engines with an equal node."""
+    if node is None:
+        return _always
+    digest = hash(value_key(node))
+    entry = _COMPILED.get(digest)
+    predicate = entry[1]() if entry is not None else None
+    if predicate is not None and entry is not None and same_value(entry[0], node):
+        return predicate
+    predicate = compile_predicate(node)
+    if entry is None or entry[1]() is None:  # on a collision, the first node keeps its entry
+        _COMPILED[digest] = (node, KeyedRef(predicate, _forget, digest))
+    return predicate
 
 
 class CompiledMatcher:
     name = "compiled"
 
     def __init__(self) -> None:
-        self._by_type: dict[str, list[tuple[str, Predicate]]] = {}
+        # Tuples, not lists: they are built once (and again by each amendment) and read at
+        # every fact, and a tuple is the smaller.
+        self._by_type: dict[str, tuple[tuple[str, Predicate], ...]] = {}
 
     def load(self, patterns: list[Pattern]) -> None:
+        added: dict[str, list[tuple[str, Predicate]]] = {}
         for pattern in patterns:
-            predicate = compile_predicate(pattern.predicate)
-            self._by_type.setdefault(pattern.fact_type, []).append((pattern.id, predicate))
+            entry = (pattern.id, shared_predicate(pattern.predicate))
+            added.setdefault(pattern.fact_type, []).append(entry)
+        for kind, entries in added.items():
+            self._by_type[kind] = (*self._by_type.get(kind, ()), *entries)
 
     def match(self, fact: Fact) -> list[str]:
         # A fact's date-times are in UTC already (`FactSchemas` puts them there), as the
@@ -87,4 +137,4 @@ class CompiledMatcher:
         return [pid for pid, test in self._by_type.get(fact.type, ()) if test(fields)]
 
     def close(self) -> None:
-        self._by_type.clear()
+        self._by_type = {}
