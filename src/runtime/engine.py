@@ -120,7 +120,12 @@ class Engine:
 
     def ingest(self, facts: Iterable[Mapping[str, Any]]) -> list[Event]:
         """Apply a batch of facts atomically and return the events it caused."""
-        batch = self.validate(list(facts))
+        return self.ingest_validated(self.validate(list(facts)))
+
+    def ingest_validated(self, batch: list[Fact]) -> list[Event]:
+        """Apply the facts `validate` has just accepted, with nothing ingested in between
+        (their sequence numbers and the duplicate check are as of that call): a portfolio
+        validates every contract's share of a batch before it applies any."""
         self.ctx.outbox = []
         self.windows_kernel.batch = {}  # late facts restate their windows once per batch
         try:

@@ -21,9 +21,9 @@ from typing import Any
 
 from clausec import ir
 from runtime.durable import SNAPSHOT_EVERY, DurableEngine
-from runtime.engine import EngineError
+from runtime.engine import Engine, EngineError
 from runtime.events import Event
-from runtime.facts import FactError, Problem
+from runtime.facts import Fact, FactError, Problem
 from runtime.store import Store, StoreError, open_store, verify
 
 
@@ -91,9 +91,10 @@ class Portfolio:
     def ingest(self, facts: Iterable[Mapping[str, Any]]) -> list[Event]:
         routed = self.route(facts)
         problems: list[Problem] = []
+        valid: dict[str, list[Fact]] = {}
         for contract, batch in routed.items():
             try:
-                self.contracts[contract].engine.validate(batch)
+                valid[contract] = self.contracts[contract].engine.validate(batch)
             except FactError as error:
                 problems += error.problems
         if problems:
@@ -103,7 +104,7 @@ class Portfolio:
             lambda engine: (
                 "facts",
                 {"facts": routed[engine.contract]},
-                lambda: engine.engine.ingest(routed[engine.contract]),
+                lambda: _apply(engine.engine, routed[engine.contract], valid[engine.contract]),
             ),
         )
 
@@ -160,3 +161,11 @@ def stored_bundle(store: Store, contract: str) -> ir.Bundle:
     if bundle.hash != json.loads(last.payload)["hash"]:
         raise StoreError(f"the bundle of {contract} in row {last.seq} does not match its hash")
     return bundle
+
+
+def _apply(engine: Engine, raw: list[dict[str, Any]], valid: list[Fact]) -> list[Event]:
+    """The facts as validated before the transaction, unless the engine has taken in other
+    facts since (caught up with another writer's rows): then they are validated afresh."""
+    if valid and valid[0].seq == engine.seq:
+        return engine.ingest_validated(valid)
+    return engine.ingest(raw)
