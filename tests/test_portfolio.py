@@ -130,6 +130,19 @@ def test_a_bad_fact_for_one_contract_applies_nothing_to_any(store_url: str,
     assert ledger_rows(store_url) > before
 
 
+def test_facts_validated_before_another_writers_are_validated_again(tmp_path: Path) -> None:
+    """Two services on one store: the second validated its batch before catching up with the
+    first's rows inside its transaction, so the facts the first applied are duplicates now."""
+    url = str(tmp_path / "shared.db")
+    first, second = loaded(url), loaded(url)
+    facts = EXAMPLES["managed_hosting"][1][:3]
+    first.ingest(facts)
+    before = ledger_rows(url)
+    with pytest.raises(FactError, match="duplicate fact id"):
+        second.ingest(facts)
+    assert ledger_rows(url) == before
+
+
 def test_a_lone_contract_needs_no_contract_field(tmp_path: Path) -> None:
     bundle, facts = EXAMPLES["managed_hosting"]
     portfolio = Portfolio.open(tmp_path / "one.db")
