@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from runtime.obligations import Instance
 
 FINAL = ("fulfilled", "discharged", "terminated")
-_FIRST_SWEEP = 64
 
 # (record, attribute) -> comparable value of `record.attribute` -> instances; None where an
 # instance has no such record (it cannot be indexed: such obligations are scanned).
@@ -50,9 +49,11 @@ def _value(inst: Instance, record: str, attribute: str) -> tuple[bool, Any]:
 class LiveInstances:
     def __init__(self) -> None:
         self.by_spec: dict[str, list[Instance]] = {}
-        self.by_key: dict[tuple[str, str], list[Instance]] = {}
+        # A key has one instance: a `for each` instance's id is made from its key, and an id
+        # that comes again replaces its instance (`rebuild`). No list per key, then: a list
+        # per incident or invoice ever seen would be that many more objects for the collector.
+        self.by_key: dict[tuple[str, str], Instance] = {}
         self.by_value: dict[str, Joined] = {}  # built for an obligation at its first join
-        self._sweep_at = _FIRST_SWEEP
 
     def add(self, inst: Instance) -> None:
         if inst.state in FINAL:
@@ -60,9 +61,7 @@ class LiveInstances:
         spec = inst.spec.id
         self.by_spec.setdefault(spec, []).append(inst)
         if inst.key is not None:
-            self.by_key.setdefault((spec, inst.key), []).append(inst)
-            if len(self.by_key) >= self._sweep_at:
-                self._sweep()
+            self.by_key[(spec, inst.key)] = inst
         for (record, attribute), index in self.by_value.get(spec, {}).items():
             if index is not None:
                 self._file(index, inst, (spec, record, attribute))
@@ -76,18 +75,6 @@ class LiveInstances:
         else:
             self.by_value[where[0]][(where[1], where[2])] = None
 
-    def _sweep(self) -> None:
-        """Forget the keys whose instances are all final (an incident resolved, an invoice
-        paid: no later fact looks its key up again), each time the keys have doubled since
-        the last sweep, so that the index holds what is live, not every key ever seen."""
-        for where, found in list(self.by_key.items()):
-            kept = _live(found)
-            if not kept:
-                del self.by_key[where]
-            elif len(kept) != len(found):
-                self.by_key[where] = kept
-        self._sweep_at = max(_FIRST_SWEEP, 2 * len(self.by_key))
-
     def rebuild(self, instances: list[Instance]) -> None:
         """From scratch, after an instance id was reused (its new instance takes the old
         one's place in the creation order)."""
@@ -100,16 +87,20 @@ class LiveInstances:
     def of(self, spec: str, key: str | None = None) -> list[Instance]:
         """A new list of the live instances of `spec` (with that key); those that have
         become final since the last look are dropped from the index."""
-        pool: dict[Any, list[Instance]] = self.by_spec if key is None else self.by_key
-        where: Any = spec if key is None else (spec, key)
-        found = pool.get(where)
+        if key is not None:
+            inst = self.by_key.get((spec, key))
+            if inst is None:
+                return []
+            if inst.state in FINAL:
+                del self.by_key[(spec, key)]
+                return []
+            return [inst]
+        found = self.by_spec.get(spec)
         if not found:
             return []
         kept = _live(found)
-        if not kept:  # a key's instances are done: forget the key, not keep an empty list
-            del pool[where]
-        elif len(kept) != len(found):
-            pool[where] = kept
+        if len(kept) != len(found):
+            self.by_spec[spec] = kept
         return kept
 
     def joined(self, spec: str, record: str, attribute: str, value: Any) -> list[Instance] | None:
