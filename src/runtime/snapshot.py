@@ -1,11 +1,11 @@
 """Snapshots of an engine's state, for fast restart: load the last snapshot, replay the tail.
 
 A snapshot is the engine's live state pickled, with the deadline closures on the agenda kept by
-value (the C pickler, taught functions and cells; dill for whatever else it cannot do). What the
-engine shares with every engine of the same bundle is not written: the bundle and everything in
-it and the compiled matcher are referred to by their path and taken from a fresh engine on
-restore (the fact validators are rebuilt from their schemas), so a snapshot holds only what
-facts and time have changed.
+value (cloudpickle; dill for whatever else it cannot do). What the engine shares with every
+engine of the same bundle is not written: the bundle and everything in it and the compiled
+matcher are referred to by their path and taken from a fresh engine on restore (the fact
+validators are rebuilt from their schemas), so a snapshot holds only what facts and time have
+changed.
 
 A snapshot is a cache, never the truth. It is used only when
 - its sha256 is the one the ledger recorded (the ledger row is hash-chained),
@@ -19,16 +19,14 @@ durable-rules' C library.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
-import marshal
 import pickle
 import sys
 from functools import cache
 from pathlib import Path
-from types import CellType, CodeType, FunctionType, ModuleType
 from typing import Any
 
+import cloudpickle
 import dill
 from pydantic import BaseModel
 
@@ -45,8 +43,9 @@ class SnapshotError(Exception):
 
 @cache
 def fingerprint(matcher: str) -> str:
-    """The engine code a snapshot belongs to: every runtime source file, Python and dill."""
-    digest = hashlib.sha256(f"{FORMAT}|{matcher}|{sys.version}|{dill.__version__}".encode())
+    """The engine code a snapshot belongs to: every runtime source file, Python, the picklers."""
+    picklers = f"{dill.__version__}|{cloudpickle.__version__}"
+    digest = hashlib.sha256(f"{FORMAT}|{matcher}|{sys.version}|{picklers}".encode())
     for source in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(source.as_posix().encode())
         digest.update(source.read_bytes())
@@ -96,10 +95,9 @@ class _Unpickler(dill.Unpickler):  # type: ignore[misc]
             raise SnapshotError(f"the snapshot refers to {path}, which the bundle lacks") from error
 
 
-class _FastPickler(pickle.Pickler):
-    """The C pickler (five times dill's speed on an engine), taught the closures dill keeps: a
-    function by value (code, module, cells), a cell filled after it is made so that a closure
-    may refer to itself, a module by name. Whatever else it cannot pickle, dill does."""
+class _FastPickler(cloudpickle.Pickler):  # type: ignore[misc]
+    """cloudpickle: the C pickler with closures kept by value (five times dill's speed on an
+    engine). Whatever it cannot pickle, dill does."""
 
     def __init__(self, file: io.BytesIO, shared: dict[str, Any]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -107,68 +105,6 @@ class _FastPickler(pickle.Pickler):
 
     def persistent_id(self, obj: Any) -> str | None:
         return self.by_id.get(id(obj))
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        if kind is FunctionType and not _by_name(obj):
-            return _function, _function_parts(obj)
-        if kind is CodeType:
-            return marshal.loads, (marshal.dumps(obj),)
-        if kind is CellType:
-            try:
-                return _cell, (), (obj.cell_contents,), None, None, _fill
-            except ValueError:  # an empty cell
-                return _cell, ()
-        if kind is ModuleType:
-            return importlib.import_module, (obj.__name__,)
-        return NotImplemented
-
-
-def _by_name(function: FunctionType) -> bool:
-    """Whether pickle finds the function by its module and name."""
-    found: Any = sys.modules.get(function.__module__)
-    for part in function.__qualname__.split("."):
-        found = getattr(found, part, None)
-    return found is function
-
-
-def _function_parts(function: FunctionType) -> tuple[Any, ...]:
-    module = sys.modules.get(function.__module__)
-    if module is None or module.__dict__ is not function.__globals__:
-        raise pickle.PicklingError(f"{function.__qualname__} has globals of its own")
-    return (
-        function.__code__,
-        function.__module__,
-        function.__qualname__,
-        function.__defaults__,
-        function.__kwdefaults__,
-        function.__closure__,
-        function.__dict__,
-    )
-
-
-def _function(
-    code: CodeType,
-    module: str,
-    qualname: str,
-    defaults: tuple[Any, ...] | None,
-    kwdefaults: dict[str, Any] | None,
-    closure: tuple[CellType, ...] | None,
-    attributes: dict[str, Any],
-) -> FunctionType:
-    globals_ = importlib.import_module(module).__dict__
-    function = FunctionType(code, globals_, code.co_name, defaults, closure)
-    function.__qualname__, function.__kwdefaults__ = qualname, kwdefaults
-    function.__dict__.update(attributes)
-    return function
-
-
-def _cell() -> CellType:
-    return CellType()
-
-
-def _fill(cell: CellType, state: tuple[Any]) -> None:
-    cell.cell_contents = state[0]
 
 
 def take(engine: Engine) -> bytes:
