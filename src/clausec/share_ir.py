@@ -23,44 +23,84 @@ on its identity.
 from __future__ import annotations
 
 import sys
-from typing import Any
-from weakref import KeyedRef
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+V = TypeVar("V")
+
 
 class SharedList(list[Any]):
-    """A list of JSON values held by several parts: a list that can be weakly referenced.
-    Pydantic dumps it as a list (and validates it into one)."""
+    """A list of JSON values held by several parts. Pydantic dumps it as a list (and
+    validates it into one); `value_key` knows it as shared."""
 
-    __slots__ = ("__weakref__",)
+    __slots__ = ()
 
 
 class SharedDict(dict[str, Any]):
     """A dict of JSON values held by several parts (see `SharedList`)."""
 
-    __slots__ = ("__weakref__",)
+    __slots__ = ()
 
 
 Shared = BaseModel | SharedList | SharedDict
 
-# The parts held, by the hash of their key (`value_key`), each by a weak reference: a key
-# itself is a tree of tuples as big as its part, and keeping one per distinct part cost more
-# than the parts. An equal part found under the hash is checked field by field
-# (`same_value`); a different part under the same hash (a collision) is simply not shared.
-_PARTS: dict[int, KeyedRef[int, Shared]] = {}
+
+def _itself(value: Any) -> Any:
+    return value
+
+
+class Held(Generic[V]):
+    """Values by a hash, each kept while something besides this table refers to it.
+
+    A weak reference per value cost as much as a small part, and most parts a portfolio
+    loads are held: instead the table holds its values outright and, each time it has
+    doubled, drops those only it refers to (by their reference count, which CPython keeps
+    exact). A value no one uses lives until the next sweep, so the table is at most twice
+    what is in use. `used` picks the object whose use counts in an entry."""
+
+    def __init__(self, used: Callable[[V], object] = _itself) -> None:
+        self._values: dict[int, V] = {}
+        self._used = used
+        self._sweep_at = _FIRST_SWEEP
+
+    def get(self, digest: int) -> V | None:
+        return self._values.get(digest)
+
+    def put(self, digest: int, value: V) -> None:
+        if len(self._values) >= self._sweep_at:
+            self.sweep()
+        self._values[digest] = value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def sweep(self) -> None:
+        """Drop the values only this table refers to, and then those only they referred to."""
+        values, used = self._values, self._used
+        while unused := [d for d in values if sys.getrefcount(used(values[d])) <= _ONLY_HELD]:
+            for digest in unused:
+                del values[digest]
+        self._sweep_at = max(_FIRST_SWEEP, 2 * len(values))
+
+
+_FIRST_SWEEP = 1024
+# `sys.getrefcount` of a value that only its entry refers to: the entry's reference and the
+# call's own argument.
+_ONLY_HELD = 2
+
+# The parts held, by the hash of their key (`value_key`): a key itself is a tree of tuples
+# as big as its part, and keeping one per distinct part cost more than the parts. An equal
+# part found under the hash is checked field by field (`same_value`); a different part
+# under the same hash (a collision) is simply not shared.
+_PARTS: Held[Shared] = Held()
 _FIELD_SETS: dict[tuple[type, frozenset[str]], set[str]] = {}
 _set = object.__setattr__
 # The empty list of every part that is not shared itself (nothing changes a part's lists).
 _EMPTY: list[Any] = []
 # Strings this short are shared already: pydantic's JSON parser caches them.
 _CACHED = 63
-
-
-def _forget(ref: KeyedRef[int, Shared]) -> None:
-    """A part no bundle uses any more: its entry goes, unless an equal one took its place."""
-    if _PARTS.get(ref.key) is ref:
-        del _PARTS[ref.key]
 
 
 def value_key(value: Any) -> Any:
@@ -94,53 +134,53 @@ def same_value(one: Any, other: Any) -> bool:
     return bool(one == other)
 
 
-def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -> Any:
+def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -> tuple[Any, bool]:
     """The part held under `digest` if it equals `value`; else `value` (as `make`, held from
-    now on if nothing is held under `digest`)."""
-    ref = _PARTS.get(digest)
-    held = ref() if ref is not None else None
+    now on if nothing is held under `digest`). And whether what it gives is held."""
+    held = _PARTS.get(digest)
     if held is None:
         if make is not None:
             value = make(value)
-        _PARTS[digest] = KeyedRef(value, _forget, digest)
-        return value
+        _PARTS.put(digest, value)
+        return value, True
     if isinstance(value, BaseModel):
         same = type(held) is type(value) and same_value(held.__dict__, value.__dict__)
     else:
         same = type(held) is make and same_value(held, value)
-    return held if same else value
+    return (held, True) if same else (value, False)
 
 
-def _shared(value: Any) -> Any:
-    """`value` with its parts shared, in place for lists and dicts (fresh from validation).
+def _shared(value: Any) -> tuple[Any, bool]:
+    """`value` with its parts shared, in place for lists and dicts (fresh from validation),
+    and whether it is held (or a plain value, which any part may hold).
     A list or dict is shared in turn (an expression, the fact schemas, a `for each` ...):
     a part that is not shared itself still has its template's expressions. One that holds
-    a part of this bundle's own (its parties, its clauses) is left as it is."""
+    a part that is not held (a part of a clause that failed to hash) is left as it is."""
     if isinstance(value, BaseModel):
         return _share_model(value)
     if isinstance(value, str):
         # A clause's text is as long as its source: parts that differ in their spans alone
         # (the same template in another file) are not shared, but their texts can be.
-        return sys.intern(value) if len(value) > _CACHED else value
+        return (sys.intern(value) if len(value) > _CACHED else value), True
     if isinstance(value, list):
         if not value:  # most parts' lists are empty: `inform`, `tiers`, `roles` ...
-            return _EMPTY
-        own = False  # whether it holds a part that no other bundle has
+            return _EMPTY, True
+        own = False  # whether it holds a part that is not held
         for index, item in enumerate(value):
-            new = _shared(item)
+            new, held = _shared(item)
             if new is not item:
                 value[index] = new
-            own = own or (new is item and isinstance(item, BaseModel))
-        return value if own else _held(value, hash(value_key(value)), SharedList)
+            own = own or not held
+        return (value, False) if own else _held(value, hash(value_key(value)), SharedList)
     if isinstance(value, dict):
         own = False
         for name, item in value.items():
-            new = _shared(item)
+            new, held = _shared(item)
             if new is not item:
                 value[name] = new
-            own = own or (new is item and isinstance(item, BaseModel))
-        return value if own else _held(value, hash(value_key(value)), SharedDict)
-    return value
+            own = own or not held
+        return (value, False) if own else _held(value, hash(value_key(value)), SharedDict)
+    return value, True
 
 
 def _share_field_set(model: BaseModel) -> None:
@@ -150,26 +190,30 @@ def _share_field_set(model: BaseModel) -> None:
         _set(model, "__pydantic_fields_set__", same)
 
 
-def _share_model(model: BaseModel) -> BaseModel:
+def _share_model(model: BaseModel) -> tuple[BaseModel, bool]:
     fields = model.__dict__
+    own = False
     for name, item in fields.items():
-        new = _shared(item)
+        new, held = _shared(item)
         if new is not item:
             fields[name] = new  # a model being built: frozen only once it is published
+        own = own or not held
     _share_field_set(model)
+    if own:
+        return model, False
     try:
         key = (type(model), tuple((name, value_key(item)) for name, item in fields.items()))
         digest = hash(key)
     except TypeError:  # a value with no hash: this part is kept as it is
-        return model
-    shared: BaseModel = _held(model, digest, None)
-    return shared
+        return model, False
+    shared, held = _held(model, digest, None)
+    return shared, held
 
 
 def share_parts(bundle: BaseModel) -> None:
     """Share the parts of `bundle` (itself excepted) with the bundles already loaded."""
     for name, item in bundle.__dict__.items():
-        new = _shared(item)
+        new, _ = _shared(item)
         if new is not item:
             bundle.__dict__[name] = new
     _share_field_set(bundle)

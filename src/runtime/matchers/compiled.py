@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
-from weakref import KeyedRef
 
-from clausec.share_ir import same_value, value_key
+from clausec.share_ir import Held, same_value, value_key
 from runtime.facts import Fact
 from runtime.matchers import Pattern
 from runtime.money import Money
@@ -90,13 +90,7 @@ def _always(fields: dict[str, Any]) -> Any:
 # Compiled predicates by the hash of the IR node they were compiled from, while an engine
 # uses them: the contracts of one template have equal filters, save those a parameter was
 # folded into. An entry holds its node, to tell an equal node from one whose hash collides.
-_COMPILED: dict[int, tuple[Any, KeyedRef[int, Predicate]]] = {}
-
-
-def _forget(ref: KeyedRef[int, Predicate]) -> None:
-    entry = _COMPILED.get(ref.key)
-    if entry is not None and entry[1] is ref:
-        del _COMPILED[ref.key]
+_COMPILED: Held[tuple[Any, Predicate]] = Held(itemgetter(1))
 
 
 def shared_predicate(node: Any) -> Predicate:
@@ -105,12 +99,11 @@ def shared_predicate(node: Any) -> Predicate:
         return _always
     digest = hash(value_key(node))
     entry = _COMPILED.get(digest)
-    predicate = entry[1]() if entry is not None else None
-    if predicate is not None and entry is not None and same_value(entry[0], node):
-        return predicate
+    if entry is not None and same_value(entry[0], node):
+        return entry[1]
     predicate = compile_predicate(node)
-    if entry is None or entry[1]() is None:  # on a collision, the first node keeps its entry
-        _COMPILED[digest] = (node, KeyedRef(predicate, _forget, digest))
+    if entry is None:  # on a collision, the first node keeps its entry
+        _COMPILED.put(digest, (node, predicate))
     return predicate
 
 

@@ -1,0 +1,102 @@
+"""Sharing loaded bundles' parts (`clausec.share_ir`) and compiled filters between engines:
+equal parts are one object, a bundle stays equal to what it was, and what no bundle or
+engine uses any more is let go."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+
+import pytest
+
+from clausec import ir
+from clausec.compiler import compile_or_raise
+from clausec.share_ir import Held, SharedList
+from runtime.engine import Engine
+from runtime.matchers import compiled
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(ROOT.glob("examples/*/contract.clause"))
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, str]:
+    return {path.parent.name: compile_or_raise(path).to_json() for path in EXAMPLES}
+
+
+@pytest.mark.parametrize("name", [path.parent.name for path in EXAMPLES])
+def test_a_loaded_bundle_dumps_to_the_json_it_was_loaded_from(
+    texts: dict[str, str], name: str
+) -> None:
+    first = ir.Bundle.model_validate_json(texts[name])
+    second = ir.Bundle.model_validate_json(texts[name])
+    assert first.to_json() == second.to_json() == texts[name]
+    assert first is not second
+    assert first.header is second.header  # the same contract twice: every part is shared
+    assert first.clauses()[0] is second.clauses()[0]
+
+
+def test_parts_in_common_are_shared_and_own_parts_are_not(texts: dict[str, str]) -> None:
+    data = json.loads(texts["managed_hosting"])
+    data["header"]["id"] = "ACME-HOST-2027"
+    data["params"][0]["value"] = ["lit", "money", "99999", "EUR"]
+    first = ir.Bundle.model_validate_json(texts["managed_hosting"])
+    second = ir.Bundle.model_validate_json(json.dumps(data))
+    assert first.header is not second.header
+    assert second.header.id == "ACME-HOST-2027"
+    assert first.params[0] is not second.params[0]
+    assert first.params[1] is second.params[1]
+    assert first.facts is second.facts
+    assert isinstance(second.facts, list)
+
+
+class Part:
+    """Something to hold: a class instance, so that the test, not the interpreter, owns it."""
+
+    def __init__(self, inner: object = None) -> None:
+        self.inner = inner
+
+
+def test_held_values_are_kept_while_used_and_dropped_after() -> None:
+    table: Held[Part] = Held()
+    kept, dropped = Part(), Part()
+    table.put(1, kept)
+    table.put(2, dropped)
+    table.put(3, Part(dropped))  # used by nothing but the table, it holds `dropped`
+    del dropped
+    table.sweep()
+    assert len(table) == 1  # the entry 3 went, then the part only it held
+    assert table.get(1) is kept
+    assert table.get(2) is None
+
+
+def test_held_entries_count_the_use_of_the_part_they_name() -> None:
+    table: Held[tuple[str, SharedList]] = Held(lambda entry: entry[1])
+    used = SharedList(["lit", "number", "5"])
+    table.put(1, ("five", used))
+    table.put(2, ("six", SharedList(["lit", "number", "6"])))
+    table.sweep()
+    assert table.get(1) == ("five", used)
+    assert table.get(2) is None
+
+
+def test_held_sweeps_itself_as_it_grows() -> None:
+    table: Held[Part] = Held()
+    for digest in range(5000):
+        table.put(digest, Part())
+    assert len(table) < 2048  # nothing used them: each sweep let them go
+
+
+def test_engines_share_compiled_filters_while_they_run(texts: dict[str, str]) -> None:
+    bundle = ir.Bundle.model_validate_json(texts["managed_hosting"])
+    one, two = Engine(bundle), Engine(bundle)
+    tables = (one.matcher._by_type, two.matcher._by_type)  # type: ignore[attr-defined]
+    assert tables[0] and tables[0] == tables[1]  # the same predicates, by identity
+    before = len(compiled._COMPILED)
+    one.close()
+    two.close()
+    del one, two, tables
+    gc.collect()
+    compiled._COMPILED.sweep()
+    assert len(compiled._COMPILED) < before
