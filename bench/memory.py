@@ -2,8 +2,8 @@
 
 In: a file of compiled bundles (one canonical JSON per line) and a count. It loads that many
 bundles, then one idle engine per bundle, and prints JSON: the resident-memory growth (RSS) of
-each step, or with `--tracemalloc` the Python allocations, divided by the count. A fresh process
-keeps earlier work's freed memory out of the figures.
+each step, or with `--tracemalloc` the Python allocations, divided by the count, and where they
+go (`bench.memory_where`). A fresh process keeps earlier work's freed memory out of the figures.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from itertools import islice
 from pathlib import Path
 
 from bench.measure import rss_bytes
+from bench.memory_where import engine_by_module, own_parts
 from clausec import ir
 from runtime.engine import Engine
+
+FRAMES = 16  # per allocation, so that each is charged to the module that made it
 
 
 def _used(traced: bool) -> int:
@@ -32,12 +35,13 @@ def measure(path: Path, count: int, engine: str, traced: bool) -> dict[str, obje
     if len(lines) < count:
         raise SystemExit(f"{path} holds {len(lines)} bundles, not {count}")
     if traced:
-        tracemalloc.start()
+        tracemalloc.start(FRAMES)
     before = _used(traced)
     start = time.perf_counter()
     bundles = [ir.Bundle.model_validate_json(line) for line in lines]
     loaded = time.perf_counter()
     after_bundles = _used(traced)
+    snapshot = tracemalloc.take_snapshot() if traced else None
     engines = [Engine(bundle, engine) for bundle in bundles]
     built = time.perf_counter()
     after_engines = _used(traced)
@@ -51,6 +55,11 @@ def measure(path: Path, count: int, engine: str, traced: bool) -> dict[str, obje
         "bundle_load_ms": (loaded - start) / count * 1000,
         "engine_load_ms": (built - loaded) / count * 1000,
     }
+    if snapshot is not None:
+        result["where"] = {
+            "own": own_parts(bundles),
+            "engine": engine_by_module(snapshot, tracemalloc.take_snapshot(), count),
+        }
     for item in engines:
         item.close()
     return result

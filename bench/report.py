@@ -7,15 +7,14 @@ table per measurement. It formats only; every number comes from the results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.markdown import number as _n
+from bench.markdown import table as _table
+from bench.report_limits import memory_limits, time_limits
+
 PENDING = "pending: needs the store (issue 5)"
-
-
-def _n(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
 
 
 def goals(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -121,57 +120,6 @@ def _durable(stored: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def _anatomy(results: dict[str, Any]) -> list[str]:
-    """The profile of the main workload and the limits it sets on the goals not met."""
-    a = results.get("anatomy")
-    if not a:
-        return []
-    t = results["throughput"]
-    compiled, rete = t["compiled"], t["rete"]
-    matching = next(s["share"] for s in a["stages"] if s["stage"].startswith("matching"))
-    bound = rete["median_s"] / (compiled["median_s"] * (1 - matching))
-    base = t["baseline"]["facts_per_s"]
-    stored = results.get("durable", {}).get("sqlite", {}).get("facts_per_s")
-    lines = ["## Where the time goes", ""]
-    rows = [(s["stage"], f"{s['share']:.0%}") for s in a["stages"]]
-    lines += _table(("stage (cumulative, under cProfile, collector off)", "share"), rows)
-    lines += [
-        f"The main workload once more, profiled; stages nest, so shares overlap. In a plain"
-        f" run the garbage collector took **{a['gc_share']:.0%}** of the time"
-        f" ({a['gc_full_collections']} full collection"
-        f"{'' if a['gc_full_collections'] == 1 else 's'} over everything the process holds).",
-        "",
-        "What this allows:",
-        "",
-        f"- **compiled vs rete.** Both engines run the same kernels and differ only in the"
-        f" matcher, which is {matching:.1%} of the compiled engine's run. A compiled matcher"
-        f" that cost nothing would make the engine at most **{bound:.2f}x** faster than rete;"
-        " 20x would need rete to spend 95% of its time matching.",
-        f"- **200,000 facts/s.** Parsing and routing the JSON lines alone, ingesting nothing,"
-        f" runs at {_n(a['parse_only_facts_per_s'])} facts/s here, and the plain-Python"
-        f" baseline, which computes the amounts with no validation, lifecycle, explanations or"
-        f" events, at {_n(base)} facts/s: "
-        + (
-            "an engine doing at least the baseline's work cannot reach 200,000 facts/s in"
-            " CPython on this machine."
-            if base < 200_000
-            else "the goal is within what the baseline shows possible."
-        ),
-    ]
-    if stored:
-        lines.append(
-            f"- **Durable on SQLite** runs at {stored / compiled['facts_per_s']:.0%} of the"
-            " in-memory rate: it cannot pass the in-memory engine it wraps."
-        )
-    return [*lines, ""]
-
-
-def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
-
-
 def _runs(entry: dict[str, Any]) -> str:
     if entry.get("runs", 1) == 1:
         return "1 run"
@@ -275,7 +223,7 @@ def render(results: dict[str, Any]) -> str:
         " A fact's latency includes the window assessments and deadlines it makes due.",
         "",
     ]
-    lines += _anatomy(results)
+    lines += time_limits(results)
     lines += _durable(results.get("durable"))
     lines += [
         "## Memory per loaded contract",
@@ -302,9 +250,9 @@ def render(results: dict[str, Any]) -> str:
         " counts Python allocations only. The rete row leaves out nothing: durable-rules'"
         " native memory is in its RSS.",
         "",
-        "## Compiler",
-        "",
     ]
+    lines += memory_limits(results)
+    lines += ["## Compiler", ""]
     comp, check = results["compile"], results["check"]
     mix = comp["mix"]
     lines += _table(

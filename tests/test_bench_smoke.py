@@ -45,6 +45,13 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     assert all(0 < share <= 1 for share in stages.values()), stages
     assert 0 < results["anatomy"]["gc_share"] < 1
     assert "A compiled matcher that cost nothing" in report
+    # Where an idle contract's memory went: the bundle's own parts and the engine by module.
+    traced = next(r for r in results["memory"] if r["method"] == "tracemalloc")
+    own, engine = traced["where"]["own"], traced["where"]["engine"]
+    assert 0 < own["kb"] < traced["bundle_kb"] and own["models"] >= 1
+    assert {"header", "params"} <= set(own["by_field"])
+    assert "runtime/context.py" in engine and sum(engine.values()) <= traced["engine_kb"] * 1.1
+    assert "## Where an idle contract's memory goes" in report
 
 
 def test_the_check_fails_on_a_wrong_figure() -> None:
