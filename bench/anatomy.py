@@ -5,7 +5,9 @@ In: the main portfolio and its bundles. Out: a dict of shares and rates for the 
   - under cProfile with the collector off, the cumulative share of each stage (JSON parsing,
     validation, matching, obligations, windows, events); stages nest (events are fired from
     the others), so the shares overlap and do not add up to 100%;
-  - the rate of parsing and routing the JSON lines alone, with nothing ingested.
+  - the rate of parsing and routing the JSON lines alone, with nothing ingested;
+  - how flat the profile is (the functions with the most time of their own), and the events
+    fired per fact.
 
 The limits the report draws from it: rete and compiled run the same kernels and differ only
 in the matcher, so rete/compiled is at most (compiled time + rete's matching) / (compiled time
@@ -60,14 +62,31 @@ def _stages(stats: pstats.Stats) -> list[dict[str, Any]]:
     return shares
 
 
-def _plain(bundles: dict[str, ir.Bundle], lines: list[str]) -> tuple[float, dict[str, float]]:
-    """A run as the benchmark times it: its wall time and the collector's pauses."""
+def _own_times(stats: pstats.Stats, top: int = 10) -> dict[str, Any]:
+    """How flat the profile is: the functions with the most time of their own, and how many
+    take 1% of the run or more."""
+    table = stats.stats  # type: ignore[attr-defined]
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    shares = sorted(((value[2] / total, key) for key, value in table.items()), reverse=True)
+    return {
+        "top": [
+            {"function": f"{path.rsplit('/', 1)[-1]}:{line} {name}", "share": share}
+            for share, (path, line, name) in shares[:top]
+        ],
+        "at_least_1_percent": sum(1 for share, _ in shares if share >= 0.01),
+    }
+
+
+def _plain(bundles: dict[str, ir.Bundle], lines: list[str]) -> tuple[float, dict[str, float], int]:
+    """A run as the benchmark times it: its wall time, the collector's pauses and the number
+    of events fired."""
     engines = pf.load(bundles, "compiled")
     gc.collect()
     with GcPauses() as pauses:
         wall = timed(lambda: pf.feed(engines, lines))
+    events = sum(len(engine.ctx.events) for engine in engines.values())
     pf.close(engines.values())
-    return wall, pauses.summary()
+    return wall, pauses.summary(), events
 
 
 def _profiled(bundles: dict[str, ir.Bundle], lines: list[str]) -> pstats.Stats:
@@ -88,15 +107,17 @@ def _profiled(bundles: dict[str, ir.Bundle], lines: list[str]) -> pstats.Stats:
 def anatomy(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, Any]:
     lines = portfolio.stream.lines
     parse = repeat(lambda: timed(lambda: _parse_only(lines)), 3)
-    wall, collector = _plain(bundles, lines)
+    wall, collector, events = _plain(bundles, lines)
     gc.collect()
     stats = _profiled(bundles, lines)
     gc.collect()
     return {
         "facts": len(lines),
+        "events": events,
         "plain_run_s": wall,
         "gc_share": collector["total_ms"] / 1000 / wall,
         "gc_full_collections": collector["gen2"],
         "parse_only_facts_per_s": len(lines) / parse.median,
         "stages": _stages(stats),
+        "own_time": _own_times(stats),
     }

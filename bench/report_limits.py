@@ -46,12 +46,30 @@ def time_limits(results: dict[str, Any]) -> list[str]:
             else "the goal is within what the baseline shows possible."
         ),
     ]
+    lines.append(_within_baseline(a, compiled["median_s"], t["baseline"]["median_s"]))
     if stored:
         lines.append(
             f"- **Durable on SQLite** runs at {stored / compiled['facts_per_s']:.0%} of the"
             " in-memory rate: it cannot pass the in-memory engine it wraps."
         )
     return [*lines, ""]
+
+
+def _within_baseline(a: dict[str, Any], compiled_s: float, baseline_s: float) -> str:
+    """What the profile says of the engine's distance from the plain-Python baseline."""
+    no_collector = compiled_s * (1 - a["gc_share"])
+    own = a["own_time"]
+    first = own["top"][0]
+    return (
+        f"- **Within 5x of the baseline.** With no garbage collector at all the engine would"
+        f" take {no_collector:.2f} s, **{no_collector / baseline_s:.1f}x** the baseline's"
+        f" {baseline_s:.2f} s. The rest of the profile is flat: the largest share of time"
+        f" spent in one function itself is {first['share']:.1%} (`{first['function']}`), and"
+        f" {own['at_least_1_percent']} functions take 1% or more. The engine fires"
+        f" {a['events'] / a['facts']:.1f} events per fact, each with its id, clause, span,"
+        " text and the facts behind it, and keeps every fact and instance for later"
+        " windows, restatements and explanations; the baseline makes none of these."
+    )
 
 
 def memory_limits(results: dict[str, Any]) -> list[str]:

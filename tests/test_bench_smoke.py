@@ -45,6 +45,10 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     assert all(0 < share <= 1 for share in stages.values()), stages
     assert 0 < results["anatomy"]["gc_share"] < 1
     assert "A compiled matcher that cost nothing" in report
+    own_time = results["anatomy"]["own_time"]
+    assert own_time["top"] and own_time["at_least_1_percent"] >= 1
+    assert results["anatomy"]["events"] > 0
+    assert "With no garbage collector at all" in report
     # Where an idle contract's memory went: the bundle's own parts and the engine by module.
     traced = next(r for r in results["memory"] if r["method"] == "tracemalloc")
     own, engine = traced["where"]["own"], traced["where"]["engine"]
