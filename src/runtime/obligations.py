@@ -12,14 +12,15 @@ report arrives after the deadline has passed: then the violation is withdrawn by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from clausec import ir
 from runtime.agenda import Call, Item
 from runtime.context import Context
+from runtime.deadlines import deadline_of
 from runtime.derived import derived_obligations
-from runtime.evaluate import Duration, comparable, evaluate, is_missing
+from runtime.evaluate import comparable, evaluate, is_missing
 from runtime.events import Event, Row, from_row, to_row
 from runtime.evidence import performed_at
 from runtime.facts import Fact
@@ -181,38 +182,7 @@ class ObligationKernel:
             self.create(spec, now, instance, anchor=now)
 
     def deadline(self, inst: Instance) -> datetime | None:
-        deadline = inst.spec.duty.deadline
-        if deadline is None:
-            return None
-        scope = self.ctx.scope(fields=inst.record or {})
-        if inst.record is not None and inst.spec.recurrence:
-            scope.records[inst.spec.recurrence.get("fact") or ""] = inst.record
-        value = evaluate(deadline.expr, scope)
-        if deadline.kind == "by":
-            return self._moment(value)
-        if not isinstance(value, Duration) or is_missing(value):
-            return None
-        base = self._anchor(inst, deadline.anchor)
-        return self.ctx.time.add(base, value.amount, value.unit) if base else None
-
-    def _moment(self, value: Any) -> datetime | None:
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):  # `by DATE` means by the end of that day
-            return self.ctx.time.midnight(value + timedelta(days=1))
-        return None
-
-    def _anchor(self, inst: Instance, anchor: ir.Anchor | None) -> datetime | None:
-        if anchor is None or anchor.kind == "start":
-            return inst.anchor or inst.start
-        if anchor.kind == "end":  # the day it actually ended, after an early termination
-            return self.ctx.ended_at or self.ctx.time.end
-        if anchor.kind == "window_end":
-            return inst.window_end or inst.start
-        if anchor.kind == "field" and inst.record and anchor.field:
-            value = inst.record.get(anchor.field)
-            return value if isinstance(value, datetime) else None
-        return inst.anchor or inst.start
+        return deadline_of(self.ctx, inst)
 
     def _schedule_periods(self, spec: ir.Obligation, since: datetime | None = None) -> None:
         from runtime.windows import _calendar

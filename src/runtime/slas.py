@@ -23,6 +23,7 @@ from runtime.amend import terms_at
 from runtime.amounts import Trace, band_amount, tier_amount
 from runtime.claims import grant_claim, on_lapse
 from runtime.context import Charge, Context
+from runtime.earn_back import earn_back
 from runtime.evaluate import Missing, evaluate, is_missing
 from runtime.facts import Fact
 from runtime.metrics import MetricReader, Reading, zero_of
@@ -256,7 +257,7 @@ class WindowKernel:
         self.state[sla.id].assessments[window.id] = Assessment(
             sla, window, verdict, reading, credit, event.id
         )
-        self._earn_back(sla, window, verdict, now)
+        earn_back(self, sla, window, verdict, now)
 
     def _credit_value(self, sla: ir.Sla, window: Window, trace: Trace) -> Money | None:
         scope = self.ctx.scope(
@@ -321,45 +322,6 @@ class WindowKernel:
         if sla.claim_within is not None:
             grant_claim(self, sla, window, charged, event.id, now)
         return charged
-
-    def _earn_back(self, sla: ir.Sla, window: Window, verdict: str, now: datetime) -> None:
-        """A credit is earned back when the N windows right after it all meet the target; a
-        new breach leaves only its own credit eligible."""
-        state = self.state[sla.id]
-        if sla.earn_back_after is None:
-            return
-        if verdict == "breached":
-            credited_now = state.assessments[window.id].credit is not None
-            state.unearned = [window.id] if credited_now else []
-        state.compliant_run = state.compliant_run + 1 if verdict == "met" else 0
-        if state.compliant_run < sla.earn_back_after or not state.unearned:
-            return
-        credited = state.unearned.pop()
-        amount = state.assessments[credited].credit or Money.zero(self.ctx.currency)
-        state.compliant_run = 0
-        trace = Trace()
-        trace.add("earn back", credited_window=credited, compliant_windows=sla.earn_back_after)
-        self.ctx.charges.append(
-            Charge(
-                sla.id,
-                "credit",
-                -amount,
-                now,
-                "",
-                window=credited,
-                payee=self.ctx.counterparty(sla.owner),
-            )
-        )
-        self.ctx.emit(
-            sla.id,
-            "credit",
-            now,
-            f"{amount} credit for {credited} earned back after "
-            f"{sla.earn_back_after} compliant windows",
-            instance=f"earn-back:{credited}",
-            amount=-amount,
-            steps=trace.steps,
-        )
 
     # ------------------------------------------------------------ late facts
 
