@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,32 @@ def test_engines_share_compiled_filters_while_they_run(texts: dict[str, str]) ->
     gc.collect()
     compiled._COMPILED.sweep()
     assert len(compiled._COMPILED) < before
+
+
+def test_held_takes_puts_and_sweeps_from_several_threads() -> None:
+    table: Held[Part] = Held()
+    kept = [Part() for _ in range(100)]
+    errors: list[BaseException] = []
+
+    def load(first: int) -> None:
+        try:
+            for digest in range(first, first + 3000):
+                table.put(digest, Part())
+            for offset, part in enumerate(kept):
+                table.put(first + 10_000 + offset, part)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=load, args=(n * 100_000,)) for n in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    table.sweep()
+    assert errors == []
+    assert len(table) == 4 * len(kept)  # each thread's kept parts, and nothing else

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from threading import Lock
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -64,20 +65,26 @@ class Held(Generic[V]):
         self._values: dict[int, V] = {}
         self._used = used
         self._sweep_at = _FIRST_SWEEP
+        self._lock = Lock()  # bundles may be loaded on several threads at once
 
     def get(self, digest: int) -> V | None:
         return self._values.get(digest)
 
     def put(self, digest: int, value: V) -> None:
-        if len(self._values) >= self._sweep_at:
-            self.sweep()
-        self._values[digest] = value
+        with self._lock:
+            if len(self._values) >= self._sweep_at:
+                self._sweep()
+            self._values[digest] = value
 
     def __len__(self) -> int:
         return len(self._values)
 
     def sweep(self) -> None:
         """Drop the values only this table refers to, and then those only they referred to."""
+        with self._lock:
+            self._sweep()
+
+    def _sweep(self) -> None:
         values, used = self._values, self._used
         while unused := [d for d in values if sys.getrefcount(used(values[d])) <= _ONLY_HELD]:
             for digest in unused:
