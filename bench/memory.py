@@ -21,8 +21,6 @@ from bench.memory_where import engine_by_module, own_parts
 from clausec import ir
 from runtime.engine import Engine
 
-FRAMES = 16  # per allocation, so that each is charged to the module that made it
-
 
 def _used(traced: bool) -> int:
     gc.collect()
@@ -35,7 +33,7 @@ def measure(path: Path, count: int, engine: str, traced: bool) -> dict[str, obje
     if len(lines) < count:
         raise SystemExit(f"{path} holds {len(lines)} bundles, not {count}")
     if traced:
-        tracemalloc.start(FRAMES)
+        tracemalloc.start()
     before = _used(traced)
     start = time.perf_counter()
     bundles = [ir.Bundle.model_validate_json(line) for line in lines]

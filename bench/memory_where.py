@@ -68,11 +68,17 @@ def engine_by_module(
     before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, count: int
 ) -> dict[str, float]:
     """KB per contract allocated between two snapshots, by the module of clausec that
-    allocated it: the innermost of its frames in `src/` (a dataclass's generated `__init__`
-    is its caller's). Taken with more than one frame per allocation (`tracemalloc.start`)."""
+    allocated it. Traced with one frame per allocation, which keeps the run short: a
+    dataclass's instances are charged to its generated `__init__`, and each `Engine`
+    object itself to the line that built it, outside `src/`."""
     by_module: Counter[str] = Counter()
-    for stat in after.compare_to(before, "traceback"):
-        ours = [frame.filename for frame in stat.traceback if "/src/" in frame.filename]
-        name = ours[-1].split("/src/", 1)[1] if ours else "outside src/ (first imports, caches)"
+    for stat in after.compare_to(before, "filename"):
+        path = stat.traceback[0].filename
+        if "/src/" in path:
+            name = path.split("/src/", 1)[1]
+        elif path == "<string>":
+            name = "dataclass instances (their generated `__init__`)"
+        else:
+            name = "outside src/ (the engine objects, first imports)"
         by_module[name] += stat.size_diff
     return {name: size / count / 1024 for name, size in by_module.most_common() if size > 0}
