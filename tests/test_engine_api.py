@@ -127,6 +127,25 @@ def test_two_engines_in_one_process_never_see_each_other(engine: str) -> None:
     second.close()
 
 
+def test_the_event_log_keeps_each_set_of_parties_once() -> None:
+    """Events read back equal to those fired, while at rest the events that name the same
+    parties (those of one instance, mostly) share one tuple of them."""
+    engine = Engine(BUNDLE)
+    fired = engine.ingest([delivery("d-1")])
+    fired += engine.advance_to(datetime(2026, 12, 31, tzinfo=UTC))
+    log = engine.ctx.events
+    assert list(log)[-len(fired) :] == fired
+    at = 12  # the parties, after the scalar fields (runtime.events.to_row)
+    copies: dict[tuple[object, ...], set[int]] = {}
+    for event, row in zip(log, log._rows, strict=True):  # type: ignore[attr-defined]
+        assert event.parties == {k: list(v) if many else v for k, many, v in row[at]}
+        if row[at]:
+            copies.setdefault(row[at], set()).add(id(row[at]))
+    assert all(len(ids) == 1 for ids in copies.values())
+    assert len(copies) < sum(1 for row in log._rows if row[at])  # type: ignore[attr-defined]
+    engine.close()
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_the_engine_starts_no_threads(engine: str) -> None:
     before = threading.active_count()

@@ -115,21 +115,26 @@ _SCALARS = (
 _scalars = itemgetter(*_SCALARS)
 
 
-def to_row(event: Event) -> Row:
+def to_row(event: Event, known: dict[Row, Row] | None = None) -> Row:
+    """`event` at rest. With `known`, its parties are the tuple already in `known` when an
+    earlier event had the same: the events of one instance all name the same parties, and
+    that tuple of tuples was the largest part of a log's rows."""
     fields = event.__dict__
     why = fields["explanation"].__dict__
-    parties = fields["parties"]
+    parties: Row = ()
+    if fields["parties"]:
+        parties = tuple(
+            [
+                (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
+                for key, value in fields["parties"].items()
+            ]
+        )
+        if known is not None:
+            parties = known.setdefault(parties, parties)
     steps = why["steps"]
     row: Row = (
         *_scalars(fields),
-        tuple(
-            [
-                (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
-                for key, value in parties.items()
-            ]
-        )
-        if parties
-        else (),
+        parties,
         why["summary"],
         why["clause_text"],
         tuple(why["facts"]),
@@ -162,13 +167,14 @@ class EventLog(Sequence[Event]):
     """Every event fired, in order, kept at rest (see `Row`): reading it gives events equal
     to those fired, made afresh."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_parties", "_rows")
 
     def __init__(self) -> None:
         self._rows: list[Row] = []
+        self._parties: dict[Row, Row] = {}  # each distinct parties tuple, kept once
 
     def append(self, event: Event) -> None:
-        self._rows.append(to_row(event))
+        self._rows.append(to_row(event, self._parties))
 
     def __len__(self) -> int:
         return len(self._rows)
