@@ -138,11 +138,21 @@ def to_row(event: Event, known: dict[Row, Row] | None = None) -> Row:
         why["summary"],
         why["clause_text"],
         tuple(why["facts"]),
-        tuple(why["values"].items()),
-        tuple([tuple(step.items()) for step in steps]) if steps else (),
+        _flat(why["values"]),
+        tuple([_flat(step) for step in steps]) if steps else (),
         tuple(why["causes"]),
     )
     return row
+
+
+def _flat(mapping: dict[str, Any]) -> Row:
+    """A dict's keys and values, one after the other: (k1, v1, k2, v2 ...), one tuple
+    where its items would be one tuple per item and another of them."""
+    return tuple([part for item in mapping.items() for part in item])
+
+
+def _unflat(flat: Row) -> dict[str, Any]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 def from_row(row: Row) -> Event:
@@ -156,8 +166,8 @@ def from_row(row: Row) -> Event:
             "summary": summary,
             "clause_text": text,
             "facts": list(facts),
-            "values": dict(values),
-            "steps": [dict(step) for step in steps],
+            "values": _unflat(values),
+            "steps": [_unflat(step) for step in steps],
             "causes": list(causes),
         },
     )
