@@ -6,8 +6,8 @@ In: the main portfolio and its bundles. Out: a dict of shares and rates for the 
     validation, matching, obligations, windows, events); stages nest (events are fired from
     the others), so the shares overlap and do not add up to 100%;
   - the rate of parsing and routing the JSON lines alone, with nothing ingested;
-  - how flat the profile is (the functions with the most time of their own), and the events
-    fired per fact.
+  - how flat the profile is (the functions with the most time of their own), the events
+    fired per fact, and what a contract holds after the year (tracemalloc).
 
 The limits the report draws from it: rete and compiled run the same kernels and differ only
 in the matcher, so rete/compiled is at most (compiled time + rete's matching) / (compiled time
@@ -21,6 +21,7 @@ import cProfile
 import gc
 import json
 import pstats
+import tracemalloc
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,23 @@ def _plain(bundles: dict[str, ir.Bundle], lines: list[str]) -> tuple[float, dict
     return wall, pauses.summary(), events
 
 
+def _retained(bundles: dict[str, ir.Bundle], lines: list[str]) -> float:
+    """KB per contract that the engines hold after the workload more than when idle: the
+    Python allocations still live (tracemalloc, which also makes this run slower)."""
+    engines = pf.load(bundles, "compiled")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        idle = tracemalloc.get_traced_memory()[0]
+        pf.feed(engines, lines)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - idle
+    finally:
+        tracemalloc.stop()
+    pf.close(engines.values())
+    return grown / len(engines) / 1024
+
+
 def _profiled(bundles: dict[str, ir.Bundle], lines: list[str]) -> pstats.Stats:
     """A run under cProfile with the collector off: its pauses are not charged to whichever
     function happened to allocate when a collection started."""
@@ -117,6 +135,7 @@ def anatomy(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, An
         "plain_run_s": wall,
         "gc_share": collector["total_ms"] / 1000 / wall,
         "gc_full_collections": collector["gen2"],
+        "state_kb_per_contract": _retained(bundles, lines),
         "parse_only_facts_per_s": len(lines) / parse.median,
         "stages": _stages(stats),
         "own_time": _own_times(stats),

@@ -49,6 +49,8 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     assert own_time["top"] and own_time["at_least_1_percent"] >= 1
     assert results["anatomy"]["events"] > 0
     assert "With no garbage collector at all" in report
+    assert results["anatomy"]["state_kb_per_contract"] > 0
+    assert "after the main workload's year" in report
     # Where an idle contract's memory went: the bundle's own parts and the engine by module.
     traced = next(r for r in results["memory"] if r["method"] == "tracemalloc")
     own, engine = traced["where"]["own"], traced["where"]["engine"]
