@@ -173,17 +173,6 @@ def add_months(moment: datetime, months: int) -> datetime:
     raise ValueError(f"cannot add {months} months to {moment}")
 
 
-
-@lru_cache(maxsize=256)
-def contract_time(
-    timezone: str, calendar: str | None, effective_from: date, effective_until: date
-) -> ContractTime:
-    """The `ContractTime` of these terms, one for all the engines that share them: it is
-    immutable, and its zone and its holiday table (built at the first business-day question,
-    and much larger than the rest of an idle engine) are the same for every contract of a
-    portfolio that runs over the same dates in the same region."""
-    return ContractTime(timezone, calendar, effective_from, effective_until)
-
 def _wall(naive: datetime, zone: ZoneInfo) -> datetime:
     """A local wall-clock time in `zone`, returned in UTC. Every moment the runtime keeps is
     in UTC: Python subtracts two datetimes of the same zone by wall clock, which would make a

@@ -18,7 +18,7 @@ from clausec import ir
 from clausec.diagnostics import NO_SPAN, Diagnostic
 from runtime.agenda import Agenda
 from runtime.amounts import Trace, UniqueViolation, apply_limits
-from runtime.calendar import contract_time
+from runtime.calendar import ContractTime
 from runtime.evaluate import Scope, evaluate
 from runtime.events import Event, EventLog, event_id_after, event_id_prefix, iso, new_event
 from runtime.facts import Fact
@@ -57,7 +57,7 @@ class Context:
     def __init__(self, bundle: ir.Bundle) -> None:
         header = bundle.header
         self.bundle = bundle
-        self.time = contract_time(
+        self.time = ContractTime(
             header.timezone,
             header.calendar,
             date.fromisoformat(header.effective_from),
