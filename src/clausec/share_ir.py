@@ -70,11 +70,17 @@ class Held(Generic[V]):
     def get(self, digest: int) -> V | None:
         return self._values.get(digest)
 
-    def put(self, digest: int, value: V) -> None:
+    def setdefault(self, digest: int, value: V) -> V:
+        """The value held under `digest`, which is `value` if there was none: one step, so
+        that two threads holding equal parts at once end with the same one."""
         with self._lock:
+            held = self._values.get(digest)
+            if held is not None:
+                return held
             if len(self._values) >= self._sweep_at:
                 self._sweep()
             self._values[digest] = value
+            return value
 
     def __len__(self) -> int:
         return len(self._values)
@@ -138,6 +144,8 @@ def same_value(one: Any, other: Any) -> bool:
         )
     if type(one) is not type(other) or isinstance(one, BaseModel):
         return False
+    if isinstance(one, float):  # -0.0 == 0.0, but they dump differently
+        return repr(one) == repr(other)
     return bool(one == other)
 
 
@@ -146,10 +154,10 @@ def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -
     now on if nothing is held under `digest`). And whether what it gives is held."""
     held = _PARTS.get(digest)
     if held is None:
-        if make is not None:
-            value = make(value)
-        _PARTS.put(digest, value)
-        return value, True
+        candidate = make(value) if make is not None else value
+        held = _PARTS.setdefault(digest, candidate)
+        if held is candidate:
+            return candidate, True
     if isinstance(value, BaseModel):
         same = type(held) is type(value) and same_value(held.__dict__, value.__dict__)
     else:

@@ -83,13 +83,14 @@ def literal(node: list[Any], time: ContractTime) -> Any:
     if kind == "datetime":
         return zoned(datetime.fromisoformat(node[2]), node[3], time)
     if kind in _CONSTANTS:
-        return _constant(kind, node[2], node[3] if len(node) > 3 else None)
+        return _constant(kind, node[2], node[3] if kind in _WITH_UNIT else None)
     if kind == "none":
         return None
     return node[2]
 
 
 _CONSTANTS = frozenset(("money", "percent", "number", "duration", "date"))
+_WITH_UNIT = frozenset(("money", "duration"))  # a currency, a unit of time
 
 
 @lru_cache(maxsize=16384)
@@ -97,6 +98,8 @@ def _constant(kind: str, text: str, unit: str | None) -> Any:
     """A literal's value, one object for every equal literal: the values are immutable, and
     a portfolio's contracts share most of their figures (a credit of 5%, 30 days to pay), so
     each engine's parameters and every evaluation of a literal use the same object."""
+    if kind in _WITH_UNIT and unit is None:
+        raise ValueError(f"a {kind} literal without its unit: {text}")
     if kind == "money":
         return Money(Decimal(text), str(unit))
     if kind == "duration":

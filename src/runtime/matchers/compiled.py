@@ -103,7 +103,9 @@ def shared_predicate(node: Any) -> Predicate:
         return entry[1]
     predicate = compile_predicate(node)
     if entry is None:  # on a collision, the first node keeps its entry
-        _COMPILED.put(digest, (node, predicate))
+        entry = _COMPILED.setdefault(digest, (node, predicate))
+        if same_value(entry[0], node):  # ours, or an equal one another thread held first
+            return entry[1]
     return predicate
 
 
