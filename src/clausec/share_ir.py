@@ -114,6 +114,8 @@ _set = object.__setattr__
 _EMPTY: list[Any] = []
 # Strings this short are shared already: pydantic's JSON parser caches them.
 _CACHED = 63
+# Strings in expressions this short are interned: operators, kinds, currencies, units.
+_WORD = 12
 
 
 def value_key(value: Any) -> Any:
@@ -182,7 +184,12 @@ def _shared(value: Any) -> tuple[Any, bool]:
             return _EMPTY, True
         own = False  # whether it holds a part that is not held
         for index, item in enumerate(value):
-            new, held = _shared(item)
+            if type(item) is str and len(item) <= _WORD:
+                # pydantic's parser shares a model field's short strings, not those in JSON
+                # values: the "lit", "money" and "EUR" of each parameter's value
+                new, held = sys.intern(item), True
+            else:
+                new, held = _shared(item)
             if new is not item:
                 value[index] = new
             own = own or not held

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class Engine:
         self.windows_kernel = WindowKernel(self.ctx, self.powers)
         self.triggers = TriggerKernel(self.obligations_kernel, self.windows_kernel)
         self.obligations_kernel.on_violation.append(
-            lambda inst, now: start_chain(self.obligations_kernel, inst, now)
+            partial(start_chain, self.obligations_kernel)
         )
         self.seen: set[str] = set()
         self.seq = 0
@@ -78,9 +79,9 @@ class Engine:
     def _schedule_end(self, end: datetime) -> list[Item]:
         kernel = self.obligations_kernel
         return [
-            self.ctx.agenda.schedule(end, lambda now: close_out(kernel, now), "close-out"),
+            self.ctx.agenda.schedule(end, partial(close_out, kernel), "close-out"),
             self.ctx.agenda.schedule(
-                settlement_time(kernel, end), lambda now: settle(kernel, now), "settlement"
+                settlement_time(kernel, end), partial(settle, kernel), "settlement"
             ),
         ]
 
