@@ -8,6 +8,7 @@ import gc
 import json
 import sys
 import threading
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,23 @@ def test_held_takes_puts_and_sweeps_from_several_threads() -> None:
     table.sweep()
     assert errors == []
     assert len(table) == 4 * len(kept)  # each thread's kept parts, and nothing else
+
+
+def test_a_compact_part_is_equal_frozen_and_smaller(texts: dict[str, str]) -> None:
+    bundle = ir.Bundle.model_validate_json(texts["managed_hosting"])
+    part = bundle.obligations[0]
+    made = share_ir.compact(part)
+    assert made == part and made.model_dump_json() == part.model_dump_json()
+    assert made.model_copy(update={"ref": "9.9"}).ref == "9.9" and made.ref == part.ref
+    with pytest.raises(ValueError):
+        made.ref = "9.9"  # type: ignore[misc]
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        copies = [part.model_copy() for _ in range(200)]
+        copied = tracemalloc.get_traced_memory()[0] - start
+        compacts = [share_ir.compact(part) for _ in range(200)]
+        compacted = tracemalloc.get_traced_memory()[0] - start - copied
+    finally:
+        tracemalloc.stop()
+    assert len(copies) == len(compacts) and compacted < 0.7 * copied
