@@ -59,7 +59,7 @@ def on_lapse(kernel: WindowKernel, power: PowerState, expired: Event, now: datet
     state = kernel.state.get(power.clause)
     if power.action != CLAIM or state is None:
         return
-    state.forfeited.add(power.instance)
+    state.forfeited[power.instance] = None
     if power.instance in state.unearned:
         state.unearned.remove(power.instance)
     forfeit(kernel, power.clause, power.instance, now, [power.grant[0], expired.id])

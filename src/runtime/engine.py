@@ -64,12 +64,12 @@ class Engine:
         self.powers = Powers(self.ctx)
         self.obligations_kernel = ObligationKernel(self.ctx, self.matcher, self.powers)
         self.matcher.load(self.obligations_kernel.patterns)
-        self.windows_kernel = WindowKernel(self.ctx, self.powers)
+        self.windows_kernel = WindowKernel(self.ctx, self.powers, self.schemas.schemas)
         self.triggers = TriggerKernel(self.obligations_kernel, self.windows_kernel)
         self.obligations_kernel.on_violation.append(
             partial(start_chain, self.obligations_kernel)
         )
-        self.seen: set[str] = set()
+        self.seen: dict[str, None] = {}  # the ids of the facts taken in (a dict: see SlaState)
         self.seq = 0
         self.latest_version = bundle.header.version  # with amendments loaded
         self.ctx.agenda.schedule(self.ctx.time.start, self.obligations_kernel.start, "start")
@@ -140,7 +140,7 @@ class Engine:
         return self.ctx.take_outbox()
 
     def _apply(self, fact: Fact) -> None:
-        self.seen.add(fact.id)
+        self.seen[fact.id] = None
         now = max(self.ctx.clock, fact.time)
         self.ctx.clock = now
         self.ctx.keep(fact)

@@ -49,7 +49,9 @@ class SlaState:
     assessments: dict[str, Assessment] = field(default_factory=dict)
     unearned: list[str] = field(default_factory=list)  # credited windows not yet earned back
     compliant_run: int = 0
-    forfeited: set[str] = field(default_factory=set)  # windows whose claim right lapsed
+    # Windows whose claim right lapsed (a dict used as a set: an empty set is three times
+    # the size, and every SLA of every idle contract has one).
+    forfeited: dict[str, None] = field(default_factory=dict)
 
 
 def metric_facts(metric: ir.Metric) -> set[str]:
@@ -71,7 +73,7 @@ def metric_facts(metric: ir.Metric) -> set[str]:
 
 
 class WindowKernel:
-    def __init__(self, ctx: Context, powers: Powers) -> None:
+    def __init__(self, ctx: Context, powers: Powers, schemas: dict[str, ir.FactSchema]) -> None:
         self.ctx = ctx
         self.powers = powers
         powers.on_lapse.append(partial(on_lapse, self))  # a lapsed claim forfeits its credit
@@ -83,7 +85,7 @@ class WindowKernel:
         self.state = {s.id: SlaState() for s in ctx.bundle.slas}
         self._needs: dict[str, list[tuple[ir.Sla, set[str], str | None]]] = {}
         self.listeners: list[MetricListener] = []
-        self.schemas = {f.name: f for f in ctx.bundle.facts}
+        self.schemas = schemas  # the engine's fact types (`FactSchemas`), amendments included
         self.instance_facts: dict[str, Fact] = {}
         # While a batch is applied: late facts by the window they restate (see `late_fact`).
         self.batch: dict[tuple[str, str], tuple[ir.Metric, Window, list[Fact]]] | None = None
