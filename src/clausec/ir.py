@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clausec.share_ir import share_parts
+from clausec.share_ir import never_shared, share_parts
 
 IR_VERSION = 1
 
@@ -298,6 +298,11 @@ class Amendment(Model):
     effective: str
     summary: str | None = None
     migrations: list[Migration] = []
+
+
+# A header names its contract, and a clause's text or span names the file it was written in
+# (a template's clause, the place it is used): no two contracts share one.
+never_shared(Header, Clause)
 
 
 class Bundle(Model):

@@ -114,6 +114,7 @@ _ONLY_HELD = 2
 # under the same hash (a collision) is simply not shared.
 _PARTS: Held[Shared] = Held()
 _FIELD_SETS: dict[tuple[type, frozenset[str]], set[str]] = {}
+_NEVER_SHARED: tuple[type[BaseModel], ...] = ()  # see `never_shared`
 _set = object.__setattr__
 _new = object.__new__
 # The empty list of every part that is not shared itself (nothing changes a part's lists).
@@ -227,7 +228,7 @@ def _share_model(model: BaseModel) -> tuple[BaseModel, bool]:
             fields[name] = new  # a model being built: frozen only once it is published
         own = own or not held
     _share_field_set(model)
-    if own:
+    if own or isinstance(model, _NEVER_SHARED):
         return compact(model), False
     try:
         key = (type(model), tuple((name, value_key(item)) for name, item in fields.items()))
@@ -236,6 +237,14 @@ def _share_model(model: BaseModel) -> tuple[BaseModel, bool]:
         return compact(model), False
     shared, held = _held(model, digest, None)
     return shared, held
+
+
+def never_shared(*kinds: type[BaseModel]) -> None:
+    """Parts of these kinds are kept as they are, not looked up: no other contract has one
+    equal, and an entry in the table costs a contract about 90 bytes each. Their own parts
+    are shared all the same."""
+    global _NEVER_SHARED
+    _NEVER_SHARED = (*_NEVER_SHARED, *kinds)
 
 
 def compact(model: M) -> M:
