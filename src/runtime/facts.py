@@ -160,6 +160,13 @@ def _model(key: ModelKey) -> type[BaseModel]:
     return create_model(f"Fact_{name}", __config__=config, **types)
 
 
+@lru_cache(maxsize=1024)
+def _models(keys: tuple[ModelKey, ...]) -> dict[str, type[BaseModel]]:
+    """The validators of a contract's fact types by name, one table for every engine whose
+    contract declares the same (nothing changes it: `adopt` makes a new one)."""
+    return {key[0]: _model(key) for key in keys}
+
+
 def _model_key(schema: ir.FactSchema, header: ir.Header) -> ModelKey:
     fields = tuple(  # by name: a bundle read back from canonical JSON has its keys sorted
         (name, t.kind, t.currency, tuple(t.values), t.optional)
@@ -176,16 +183,16 @@ class FactSchemas:
         self.contract_id = bundle.header.id
         self.header = bundle.header
         self.schemas = {f.name: f for f in bundle.facts}
-        self.models: dict[str, type[BaseModel]] = {
-            f.name: _model(_model_key(f, bundle.header)) for f in bundle.facts
-        }
+        self.models = _models(tuple(_model_key(f, bundle.header) for f in bundle.facts))
 
     def adopt(self, bundle: ir.Bundle) -> None:
         """An amendment's fact types: new ones are accepted from now on, changed ones are
         validated as the amendment declares them."""
+        models = dict(self.models)  # the table may be shared with other engines: a copy
         for schema in bundle.facts:
             self.schemas[schema.name] = schema
-            self.models[schema.name] = _model(_model_key(schema, bundle.header))
+            models[schema.name] = _model(_model_key(schema, bundle.header))
+        self.models = models
 
     def __getstate__(self) -> dict[str, Any]:
         """The validators are rebuilt (or taken from the shared cache) when unpickled: pydantic
@@ -195,9 +202,9 @@ class FactSchemas:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.contract_id, self.header = state["contract_id"], state["header"]
         self.schemas = state["schemas"]
-        self.models = {
-            name: _model(_model_key(schema, self.header)) for name, schema in self.schemas.items()
-        }
+        self.models = _models(
+            tuple(_model_key(schema, self.header) for schema in self.schemas.values())
+        )
 
     def validate(self, raw: Any, index: int, seq: int) -> Fact:
         if not isinstance(raw, dict):
