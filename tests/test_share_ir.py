@@ -36,8 +36,12 @@ def test_a_loaded_bundle_dumps_to_the_json_it_was_loaded_from(
     second = ir.Bundle.model_validate_json(texts[name])
     assert first.to_json() == second.to_json() == texts[name]
     assert first is not second
-    assert first.header is second.header  # the same contract twice: every part is shared
-    assert first.clauses()[0] is second.clauses()[0]
+    # The same contract twice: its header and clauses are its own (`never_shared`), and
+    # every part of them is shared.
+    assert first.header == second.header and first.header is not second.header
+    one, other = first.clauses()[0], second.clauses()[0]
+    assert one is not other and one.span is other.span and one.text is other.text
+    assert first.facts is second.facts
 
 
 def test_parts_in_common_are_shared_and_own_parts_are_not(texts: dict[str, str]) -> None:
@@ -94,7 +98,7 @@ def test_a_sweep_keeps_the_parts_of_loaded_bundles(texts: dict[str, str]) -> Non
     first = ir.Bundle.model_validate_json(texts["saas_subscription"])
     share_ir._PARTS.sweep()
     second = ir.Bundle.model_validate_json(texts["saas_subscription"])
-    assert second.clauses()[0] is first.clauses()[0]
+    assert second.clauses()[0].span is first.clauses()[0].span
     assert second.metrics is first.metrics
 
 
@@ -112,11 +116,14 @@ def test_engines_share_compiled_filters_while_they_run(texts: dict[str, str]) ->
     two = Engine(bundle)
     tables = (one.matcher._by_type, two.matcher._by_type)  # type: ignore[attr-defined]
     assert tables[0] and tables[0] == tables[1]  # the same predicates, by identity
+    assert all(tables[0][kind] is tables[1][kind] for kind in tables[0])  # the same rows
+    assert one.schemas.models is two.schemas.models  # the same validators' table
     before = len(compiled._COMPILED)
     one.close()
     two.close()
     del one, two, tables
     gc.collect()
+    compiled._ROWS.sweep()  # the engines' rows of patterns, then the filters they held
     compiled._COMPILED.sweep()
     assert len(compiled._COMPILED) < before
 
@@ -168,3 +175,20 @@ def test_a_compact_part_is_equal_frozen_and_smaller(texts: dict[str, str]) -> No
     finally:
         tracemalloc.stop()
     assert len(copies) == len(compacts) and compacted < 0.7 * copied
+
+
+def test_an_amendment_changes_its_own_engines_validators_only(texts: dict[str, str]) -> None:
+    bundle = ir.Bundle.model_validate_json(texts["managed_hosting"])
+    one, two = Engine(bundle), Engine(bundle)
+    shared = two.schemas.models
+    amended = bundle.model_copy(update={"facts": [*bundle.facts, _fact_type("site_visit")]})
+    one.schemas.adopt(amended)
+    assert "site_visit" in one.schemas.models and "site_visit" not in two.schemas.models
+    assert two.schemas.models is shared and "site_visit" in one.windows_kernel.schemas
+    one.close()
+    two.close()
+
+
+def _fact_type(name: str) -> ir.FactSchema:
+    at = ir.TypeIR(kind="datetime")
+    return ir.FactSchema(name=name, key=None, fields={"at": at})

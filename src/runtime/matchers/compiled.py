@@ -109,13 +109,30 @@ def shared_predicate(node: Any) -> Predicate:
     return predicate
 
 
+Row = tuple[tuple[str, Predicate], ...]
+
+# A fact type's patterns, for every engine that has the same: the contracts of one template
+# test a fact type against the same pattern ids with the same shared predicates, unless a
+# parameter was folded into one of them.
+_ROWS: Held[Row] = Held()
+
+
+def _shared_row(row: Row) -> Row:
+    digest = hash(tuple((pid, id(test)) for pid, test in row))
+    held = _ROWS.setdefault(digest, row)
+    same = len(held) == len(row) and all(
+        a[0] == b[0] and a[1] is b[1] for a, b in zip(held, row, strict=True)
+    )
+    return held if same else row  # on a collision, the row as it is
+
+
 class CompiledMatcher:
     name = "compiled"
 
     def __init__(self) -> None:
         # Tuples, not lists: they are built once (and again by each amendment) and read at
         # every fact, and a tuple is the smaller.
-        self._by_type: dict[str, tuple[tuple[str, Predicate], ...]] = {}
+        self._by_type: dict[str, Row] = {}
 
     def load(self, patterns: list[Pattern]) -> None:
         added: dict[str, list[tuple[str, Predicate]]] = {}
@@ -123,7 +140,7 @@ class CompiledMatcher:
             entry = (pattern.id, shared_predicate(pattern.predicate))
             added.setdefault(pattern.fact_type, []).append(entry)
         for kind, entries in added.items():
-            self._by_type[kind] = (*self._by_type.get(kind, ()), *entries)
+            self._by_type[kind] = _shared_row((*self._by_type.get(kind, ()), *entries))
 
     def match(self, fact: Fact) -> list[str]:
         # A fact's date-times are in UTC already (`FactSchemas` puts them there), as the
