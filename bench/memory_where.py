@@ -5,9 +5,9 @@ In: the loaded bundles, and tracemalloc snapshots taken before and after their e
 built (`bench.memory --tracemalloc`). Out: a dict for the report:
   - `own`: per contract, what its bundle holds that no other bundle of the sample shares (the
     loader shares every part that two bundles have in common, `clausec.share_ir`), by the
-    bundle's field: the objects' own sizes (`sys.getsizeof`, so a little under what the
-    allocator spends on them) and how many of them are pydantic models, the form the IR
-    has in memory;
+    bundle's field: the objects' own sizes (`sys.getsizeof`, and for a model the table of
+    its fields' values; a little under what the allocator spends on them) and how many of
+    them are pydantic models, the form the IR has in memory;
   - `engine`: the engine state's allocations by module, per contract.
 """
 
@@ -28,19 +28,29 @@ SAMPLE = 50  # bundles compared with one another (own parts are those the others
 def _objects(bundle: ir.Bundle) -> dict[int, tuple[Any, str]]:
     """Every object reachable from `bundle`, by id, with the bundle field it hangs from."""
     found: dict[int, tuple[Any, str]] = {id(bundle): (bundle, "bundle")}
-    stack = [(value, field) for field, value in bundle.__dict__.items()]
+    stack = [(getattr(bundle, field), field) for field in type(bundle).model_fields]
     while stack:
         item, field = stack.pop()
         if id(item) in found:
             continue
         found[id(item)] = (item, field)
-        if isinstance(item, BaseModel):
-            stack.append((item.__dict__, field))
+        if isinstance(item, BaseModel):  # by attribute: reading `__dict__` would make one
+            stack.extend((getattr(item, name), field) for name in type(item).model_fields)
         elif isinstance(item, dict):
             stack.extend((child, field) for child in (*item.keys(), *item.values()))
         elif isinstance(item, list | tuple):
             stack.extend((child, field) for child in item)
     return found
+
+
+def _size(item: Any) -> int:
+    """An object's own size; a model's with its fields' values, which `sys.getsizeof` leaves
+    out when they are kept in the shared-keys form (`clausec.share_ir.compact`): a pointer
+    each, after a header of about one."""
+    size = sys.getsizeof(item)
+    if isinstance(item, BaseModel):
+        size += 8 * (len(type(item).model_fields) + 1)
+    return size
 
 
 def own_parts(bundles: list[ir.Bundle]) -> dict[str, Any]:
@@ -53,7 +63,7 @@ def own_parts(bundles: list[ir.Bundle]) -> dict[str, Any]:
     for walk in walks:
         for key, (item, field) in walk.items():
             if holders[key] == 1:
-                sizes[field] += sys.getsizeof(item)
+                sizes[field] += _size(item)
                 models += isinstance(item, BaseModel)
     count = len(sample)
     return {
