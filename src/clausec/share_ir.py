@@ -179,7 +179,8 @@ def _shared(value: Any) -> tuple[Any, bool]:
     and whether it is held (or a plain value, which any part may hold).
     A list or dict is shared in turn (an expression, the fact schemas, a `for each` ...):
     a part that is not shared itself still has its template's expressions. One that holds
-    a part that is not held (a part of a clause that failed to hash) is left as it is."""
+    a part that is not held (a header, a clause, a part that failed to hash) is left as it
+    is."""
     if isinstance(value, BaseModel):
         return _share_model(value)
     if isinstance(value, str):
