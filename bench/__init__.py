@@ -1,10 +1,13 @@
-"""The in-memory benchmark of the clausec runtime: `python -m bench.run [--quick]`.
+"""The benchmark of the clausec runtime: `python -m bench.run [--quick]`.
 
-- `generate`: a seeded portfolio of contracts and a year of facts;
+- `generate`, `contracts`, `facts`: a seeded portfolio of contracts and a year of facts;
 - `portfolio`: compiles the contracts and routes the fact stream to one engine per contract;
 - `baseline`: the same credits and penalties computed by a hand-written loop;
-- `measure`: timing and memory helpers;
-- `bigcontract`: a 1,000-clause contract for compile time;
-- `report`: results.json and docs/performance.md;
-- `run`: the entry point; `profile`: cProfile of the compiled engine on the portfolio.
+- `durable`: ingest into the SQLite and PostgreSQL stores;
+- `probes`: latency, memory (in fresh processes, `memory`), compile and check times;
+- `anatomy`: where the time goes (a pyinstrument profile, the collector's share);
+- `memory_where`: where an idle contract's memory goes;
+- `measure`: timing and memory helpers; `bigcontract`: a 1,000-clause contract;
+- `report`, `report_limits`, `markdown`: results.json and docs/performance.md;
+- `run`: the entry point; `profile`: a pyinstrument profile to read by eye.
 """

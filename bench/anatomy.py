@@ -2,7 +2,7 @@
 
 In: the main portfolio and its bundles. Out: a dict of shares and rates for the report:
   - the garbage collector's share of a plain run (its pauses, timed by `gc.callbacks`);
-  - under cProfile with the collector off, the cumulative share of each stage (JSON parsing,
+  - under pyinstrument with the collector off, the share of each stage (JSON parsing,
     validation, matching, obligations, windows, events); stages nest (events are fired from
     the others), so the shares overlap and do not add up to 100%;
   - the rate of parsing and routing the JSON lines alone, with nothing ingested;
@@ -17,19 +17,22 @@ the parse alone, or, doing what the baseline does and more, than the baseline.
 
 from __future__ import annotations
 
-import cProfile
 import gc
 import json
-import pstats
 import tracemalloc
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+
+from pyinstrument import Profiler
+from pyinstrument.frame import Frame
 
 from bench import portfolio as pf
 from bench.generate import Portfolio
 from bench.measure import GcPauses, repeat, timed
 from clausec import ir
 
+SAMPLE_S = 0.0005  # the profiler's interval
 # (label, path suffix, function name): the entry point of each stage, read cumulatively.
 STAGES = (
     ("JSON parsing", "json/__init__.py", "loads"),
@@ -49,31 +52,47 @@ def _parse_only(lines: list[str]) -> None:
         groups.setdefault(fact["contract"], []).append(fact)
 
 
-def _stages(stats: pstats.Stats) -> list[dict[str, Any]]:
-    table = stats.stats  # type: ignore[attr-defined]
-    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+def _frames(root: Frame) -> Iterator[tuple[Frame, tuple[Frame, ...]]]:
+    """Every frame of the call tree, with its ancestors."""
+    stack: list[tuple[Frame, tuple[Frame, ...]]] = [(root, ())]
+    while stack:
+        frame, above = stack.pop()
+        yield frame, above
+        stack.extend((child, (*above, frame)) for child in frame.children)
+
+
+def _is(frame: Frame, suffix: str, name: str) -> bool:
+    return frame.function == name and (frame.file_path or "").endswith(suffix)
+
+
+def _stages(root: Frame) -> list[dict[str, Any]]:
+    """Each stage's share of the run: the time of its outermost calls (a call inside another
+    call of the same function is counted once)."""
+    total = max(root.time, 1e-9)
     shares = []
     for label, suffix, name in STAGES:
-        cumulative = sum(
-            value[3]
-            for (path, _, function), value in table.items()
-            if function == name and path.endswith(suffix)
+        inside = sum(
+            frame.time
+            for frame, above in _frames(root)
+            if _is(frame, suffix, name) and not any(_is(a, suffix, name) for a in above)
         )
-        shares.append({"stage": label, "share": cumulative / total})
+        shares.append({"stage": label, "share": inside / total})
     return shares
 
 
-def _own_times(stats: pstats.Stats, top: int = 10) -> dict[str, Any]:
+def own_times(root: Frame, top: int = 10) -> dict[str, Any]:
     """How flat the profile is: the functions with the most time of their own, and how many
     take 1% of the run or more."""
-    table = stats.stats  # type: ignore[attr-defined]
-    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
-    shares = sorted(((value[2] / total, key) for key, value in table.items()), reverse=True)
+    total = max(root.time, 1e-9)
+    own: dict[str, float] = {}
+    for frame, _ in _frames(root):
+        if frame.is_synthetic:
+            continue
+        where = f"{(frame.file_path or '?').rsplit('/', 1)[-1]}:{frame.line_no} {frame.function}"
+        own[where] = own.get(where, 0.0) + frame.total_self_time
+    shares = sorted(((time / total, where) for where, time in own.items()), reverse=True)
     return {
-        "top": [
-            {"function": f"{path.rsplit('/', 1)[-1]}:{line} {name}", "share": share}
-            for share, (path, line, name) in shares[:top]
-        ],
+        "top": [{"function": where, "share": share} for share, where in shares[:top]],
         "at_least_1_percent": sum(1 for share, _ in shares if share >= 0.01),
     }
 
@@ -107,19 +126,25 @@ def _retained(bundles: dict[str, ir.Bundle], lines: list[str]) -> float:
     return grown / len(engines) / 1024
 
 
-def _profiled(bundles: dict[str, ir.Bundle], lines: list[str]) -> pstats.Stats:
-    """A run under cProfile with the collector off: its pauses are not charged to whichever
-    function happened to allocate when a collection started."""
+def _profiled(bundles: dict[str, ir.Bundle], lines: list[str]) -> Frame:
+    """A run under pyinstrument (sampling every half millisecond) with the collector off: its
+    pauses are not charged to whichever function happened to allocate when one started."""
     engines = pf.load(bundles, "compiled")
     gc.collect()
     gc.disable()
-    profiler = cProfile.Profile()
+    profiler = Profiler(interval=SAMPLE_S, use_timing_thread=True)  # a cheaper clock here
+    profiler.start()
     try:
-        profiler.runcall(pf.feed, engines, lines)
+        pf.feed(engines, lines)
     finally:
+        profiler.stop()
         gc.enable()
     pf.close(engines.values())
-    return pstats.Stats(profiler)
+    session = profiler.last_session
+    root = session.root_frame(trim_stem=False) if session is not None else None
+    if root is None:
+        raise RuntimeError("the profiler took no sample")
+    return root
 
 
 def anatomy(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, Any]:
@@ -138,5 +163,5 @@ def anatomy(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, An
         "state_kb_per_contract": _retained(bundles, lines),
         "parse_only_facts_per_s": len(lines) / parse.median,
         "stages": _stages(stats),
-        "own_time": _own_times(stats),
+        "own_time": own_times(stats),
     }

@@ -2,45 +2,41 @@
 
 Runs the main workload (`--contracts`, `--facts`) from JSON lines to events as the benchmark
 times it: once plain, to measure the garbage collector's share of the wall time, then under
-cProfile with the collector off, so that its pauses are not charged to whichever function
-happened to allocate when a collection started. Prints the functions that take the most time,
-by their own time and by cumulative time, each with its file:line and its share of the run.
+pyinstrument (a sampling profiler) with the collector off, so that its pauses are not charged
+to whichever function happened to allocate when a collection started. Prints the call tree
+with each call's share of the run, and the functions with the most time of their own;
+`--html FILE` also writes pyinstrument's interactive page.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import pstats
 import tempfile
 from pathlib import Path
 
+from pyinstrument import Profiler
+
 from bench import portfolio as pf
+from bench.anatomy import SAMPLE_S, own_times
 from bench.generate import make_portfolio
 from bench.measure import GcPauses, timed
+from clausec import ir
 
 
-def _where(key: tuple[str, int, str]) -> str:
-    path, line, name = key
-    for marker in ("/src/", "/site-packages/", "/lib/python"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            break
-    return f"{path}:{line} {name}" if line else name
-
-
-def report(stats: pstats.Stats, top: int) -> str:
-    table = stats.stats  # type: ignore[attr-defined]
-    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
-    rows = [(key, value[2], value[3]) for key, value in table.items()]
-    lines = [f"total {total:.2f} s", "", "by own time:"]
-    for key, own, _ in sorted(rows, key=lambda r: -r[1])[:top]:
-        lines.append(f"  {own / total:6.1%}  {own:7.2f} s  {_where(key)}")
-    lines += ["", "by cumulative time:"]
-    for key, _, cumulative in sorted(rows, key=lambda r: -r[2])[:top]:
-        lines.append(f"  {cumulative / total:6.1%}  {cumulative:7.2f} s  {_where(key)}")
-    return "\n".join(lines)
+def _plain(bundles: dict[str, ir.Bundle], lines: list[str]) -> str:
+    engines = pf.load(bundles, "compiled")
+    gc.collect()
+    with GcPauses() as pauses:
+        wall = timed(lambda: pf.feed(engines, lines))
+    pf.close(engines.values())
+    collector = pauses.summary()
+    return (
+        f"without the profiler: {wall:.2f} s, of which the garbage collector "
+        f"{collector['total_ms'] / 1000:.2f} s ({collector['total_ms'] / 1000 / wall:.0%}) in "
+        f"{collector['collections']:,} collections, {collector['gen2']} full, the longest "
+        f"{collector['gen2_max_ms']:.0f} ms"
+    )
 
 
 def main() -> None:
@@ -48,38 +44,33 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=1000)
     parser.add_argument("--facts", type=int, default=100_000)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=None, help="also save the raw profile")
+    parser.add_argument("--html", type=Path, default=None, help="also write the profile as HTML")
     args = parser.parse_args()
     portfolio = make_portfolio(args.contracts, args.facts)
     with tempfile.TemporaryDirectory() as folder:
         bundles = pf.parse_bundles(pf.build_bundles(portfolio.specs, Path(folder), verify=0))
-    engines = pf.load(bundles, "compiled")
-    gc.collect()
-    with GcPauses() as pauses:
-        wall = timed(lambda: pf.feed(engines, portfolio.stream.lines))
-    pf.close(engines.values())
-    del engines
-    gc.collect()
-    collector = pauses.summary()
-    print(
-        f"without the profiler: {wall:.2f} s, of which the garbage collector "
-        f"{collector['total_ms'] / 1000:.2f} s ({collector['total_ms'] / 1000 / wall:.0%}) in "
-        f"{collector['collections']:,} collections, {collector['gen2']} full, the longest "
-        f"{collector['gen2_max_ms']:.0f} ms\n"
-    )
+    print(_plain(bundles, portfolio.stream.lines), end="\n\n")
     engines = pf.load(bundles, "compiled")
     gc.collect()
     gc.disable()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    pf.feed(engines, portfolio.stream.lines)
-    profiler.disable()
-    gc.enable()
-    stats = pstats.Stats(profiler)
-    if args.out:
-        stats.dump_stats(args.out)
-    print("under cProfile, the collector off:")
-    print(report(stats, args.top))
+    profiler = Profiler(interval=SAMPLE_S, use_timing_thread=True)
+    profiler.start()
+    try:
+        pf.feed(engines, portfolio.stream.lines)
+    finally:
+        profiler.stop()
+        gc.enable()
+    print("under pyinstrument, the collector off:")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    session = profiler.last_session
+    root = session.root_frame(trim_stem=False) if session is not None else None
+    if root is not None:
+        print("by own time:")
+        for row in own_times(root, args.top)["top"]:
+            print(f"  {row['share']:6.1%}  {row['function']}")
+    if args.html:
+        args.html.write_text(profiler.output_html(), encoding="utf-8")
+        print(f"\nwrote {args.html}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def time_limits(results: dict[str, Any]) -> list[str]:
     stored = results.get("durable", {}).get("sqlite", {}).get("facts_per_s")
     lines = ["## Where the time goes", ""]
     rows = [(s["stage"], f"{s['share']:.0%}") for s in a["stages"]]
-    lines += _table(("stage (cumulative, under cProfile, collector off)", "share"), rows)
+    lines += _table(("stage (its outermost calls, sampled, collector off)", "share"), rows)
     lines += [
         f"The main workload once more, profiled; stages nest, so shares overlap. In a plain"
         f" run the garbage collector took **{a['gc_share']:.0%}** of the time"
