@@ -168,7 +168,10 @@ def _held(value: Any, digest: int, make: type[SharedList | SharedDict] | None) -
         if held is candidate:
             return candidate, True
     if isinstance(value, BaseModel):
-        same = type(held) is type(value) and same_value(held.__dict__, value.__dict__)
+        # by attribute: reading a compact part's `__dict__` would make it a dict again
+        same = type(held) is type(value) and all(
+            same_value(getattr(held, name), item) for name, item in value.__dict__.items()
+        )
     else:
         same = type(held) is make and same_value(held, value)
     return (held, True) if same else (value, False)
