@@ -20,7 +20,7 @@ from runtime.agenda import Agenda
 from runtime.amounts import Trace, UniqueViolation, apply_limits
 from runtime.calendar import ContractTime
 from runtime.evaluate import Scope, evaluate
-from runtime.events import Event, EventLog, event_id_after, event_id_prefix, iso, new_event
+from runtime.events import Event, EventLog, event_id_after, event_id_prefix, iso
 from runtime.facts import Fact
 from runtime.money import CurrencyMismatch, Money
 
@@ -127,10 +127,11 @@ class Context:
             store.pop(fact.key, None)
             store[fact.key] = fact
 
-    def guard(self, what: str, action: Callable[[], object]) -> None:
-        """A clause that fails at run time is reported as a diagnostic; the others go on."""
+    def guard(self, what: str, action: Callable[..., object], *args: Any) -> None:
+        """`action(*args)`; a clause that fails at run time is reported as a diagnostic, and
+        the others go on."""
         try:
-            action()
+            action(*args)
         except UniqueViolation as error:
             self.diagnostics.append(_runtime("RT403", what, error))
         except CurrencyMismatch as error:
@@ -191,32 +192,29 @@ class Context:
         self.occurrences[key] = occurrence + 1
         ref, span, text, prefix = self._clause_facts(clause)
         header = self.bundle.header
-        event = new_event(
-            {
-                "id": event_id_after(prefix, instance, kind, occurrence),
-                "seq": len(self.events) + 1,
-                "contract": header.id,
-                "version": header.version,
-                "clause": clause,
-                "ref": ref,
-                "span": span,
-                "kind": kind,
-                "time": self._iso(time),
-                "instance": instance,
-                "amount": str(amount) if amount is not None else None,
-                "verdict": verdict,
-                "parties": dict(parties) if parties else {},
-            },
-            {
-                "summary": summary,
-                "clause_text": text,
-                "facts": list(facts) if facts else [],
-                "values": {k: str(v) for k, v in values.items()} if values else {},
-                "steps": [dict(step) for step in steps] if steps else [],
-                "causes": list(causes) if causes else [],
-            },
+        event = self.events.record(
+            (
+                event_id_after(prefix, instance, kind, occurrence),
+                len(self.events) + 1,
+                header.id,
+                header.version,
+                clause,
+                ref,
+                span,
+                kind,
+                self._iso(time),
+                instance,
+                str(amount) if amount is not None else None,
+                verdict,
+            ),
+            dict(parties) if parties else {},
+            summary,
+            text,
+            list(facts) if facts else [],
+            {k: str(v) for k, v in values.items()} if values else {},
+            [dict(step) for step in steps] if steps else [],
+            list(causes) if causes else [],
         )
-        self.events.append(event)
         self.outbox.append(event)
         for listener in list(self.listeners):
             listener(event, time)

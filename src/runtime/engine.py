@@ -11,7 +11,7 @@ the agenda that falls due before it fires. The same facts and clock moves give t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -66,9 +66,7 @@ class Engine:
         self.matcher.load(self.obligations_kernel.patterns)
         self.windows_kernel = WindowKernel(self.ctx, self.powers, self.schemas.schemas)
         self.triggers = TriggerKernel(self.obligations_kernel, self.windows_kernel)
-        self.obligations_kernel.on_violation.append(
-            partial(start_chain, self.obligations_kernel)
-        )
+        self.obligations_kernel.on_violation.append(partial(start_chain, self.obligations_kernel))
         self.seen: dict[str, None] = {}  # the ids of the facts taken in (a dict: see SlaState)
         self.seq = 0
         self.latest_version = bundle.header.version  # with amendments loaded
@@ -144,9 +142,10 @@ class Engine:
         now = max(self.ctx.clock, fact.time)
         self.ctx.clock = now
         self.ctx.keep(fact)
-        self._guard(f"fact {fact.id}", lambda: self.obligations_kernel.on_fact(fact, now))
-        self._guard(f"fact {fact.id}", lambda: self.windows_kernel.on_fact(fact, now))
-        self._guard(f"fact {fact.id}", lambda: self.plans.on_fact(fact, now))
+        what, guard = f"fact {fact.id}", self.ctx.guard
+        guard(what, self.obligations_kernel.on_fact, fact, now)
+        guard(what, self.windows_kernel.on_fact, fact, now)
+        guard(what, self.plans.on_fact, fact, now)
 
     def advance_to(self, moment: datetime) -> list[Event]:
         """Move the logical clock to `moment`, firing everything due up to and including it."""
@@ -168,10 +167,7 @@ class Engine:
             if self.windows_kernel.batch:  # the late facts before it restate first
                 self.windows_kernel.flush(self.ctx.clock)
             self.ctx.clock = max(self.ctx.clock, item.time)
-            self._guard(item.label, lambda: item.action(item.time))
-
-    def _guard(self, what: str, action: Callable[[], object]) -> None:
-        self.ctx.guard(what, action)
+            self.ctx.guard(item.label, item.action, item.time)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -121,28 +121,42 @@ def to_row(event: Event, known: dict[Row, Row] | None = None) -> Row:
     that tuple of tuples was the largest part of a log's rows."""
     fields = event.__dict__
     why = fields["explanation"].__dict__
-    parties: Row = ()
-    if fields["parties"]:
-        parties = tuple(
-            [
-                (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
-                for key, value in fields["parties"].items()
-            ]
-        )
-        if known is not None:
-            parties = known.setdefault(parties, parties)
-    steps = why["steps"]
-    row: Row = (
+    return (
         *_scalars(fields),
-        parties,
-        why["summary"],
-        why["clause_text"],
-        tuple(why["facts"]),
-        _flat(why["values"]),
-        tuple([_flat(step) for step in steps]) if steps else (),
+        party_row(fields["parties"], known),
+        *rest_of_row(why["summary"], why["clause_text"], why["facts"], why["values"], why["steps"]),
         tuple(why["causes"]),
     )
-    return row
+
+
+def party_row(parties: dict[str, Any], known: dict[Row, Row] | None = None) -> Row:
+    """An event's parties at rest; the tuple already in `known` when it has the same."""
+    if not parties:
+        return ()
+    row = tuple(
+        [
+            (key, True, tuple(value)) if isinstance(value, list) else (key, False, value)
+            for key, value in parties.items()
+        ]
+    )
+    return row if known is None else known.setdefault(row, row)
+
+
+def rest_of_row(
+    summary: str,
+    text: str,
+    facts: list[str],
+    values: dict[str, str],
+    steps: list[dict[str, str]],
+) -> Row:
+    """The explanation's summary, clause text, facts, values and steps, at rest."""
+    return (
+        summary,
+        text,
+        tuple(facts),
+        _flat(values),
+        tuple([_flat(step) for step in steps]) if steps else (),
+    )
 
 
 def _flat(mapping: dict[str, Any]) -> Row:
@@ -185,6 +199,54 @@ class EventLog(Sequence[Event]):
 
     def append(self, event: Event) -> None:
         self._rows.append(to_row(event, self._parties))
+
+    def record(
+        self,
+        head: Row,
+        parties: dict[str, Any],
+        summary: str,
+        text: str,
+        facts: list[str],
+        values: dict[str, str],
+        steps: list[dict[str, str]],
+        causes: list[str],
+    ) -> Event:
+        """Append the event whose scalar fields are `head` (in `_SCALARS` order) and return
+        it: its row is made from these values, without reading the new event back."""
+        self._rows.append(
+            (
+                *head,
+                party_row(parties, self._parties),
+                *rest_of_row(summary, text, facts, values, steps),
+                tuple(causes),
+            )
+        )
+        event_id, seq, contract, version, clause, ref, span, kind, time, instance = head[:10]
+        return new_event(
+            {
+                "id": event_id,
+                "seq": seq,
+                "contract": contract,
+                "version": version,
+                "clause": clause,
+                "ref": ref,
+                "span": span,
+                "kind": kind,
+                "time": time,
+                "instance": instance,
+                "amount": head[10],
+                "verdict": head[11],
+                "parties": parties,
+            },
+            {
+                "summary": summary,
+                "clause_text": text,
+                "facts": facts,
+                "values": values,
+                "steps": steps,
+                "causes": causes,
+            },
+        )
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -38,6 +38,15 @@ def overlaps(fact: Fact, start: datetime, end: datetime) -> bool:
     return start <= fact.time < end
 
 
+def earliest(fact: Fact) -> datetime:
+    """The earliest moment `fact` covers: its start for an interval fact (see `overlaps`),
+    else its time. A fact overlaps no window that ends at or before it."""
+    begin, finish = fact.fields.get("start"), fact.fields.get("end")
+    if isinstance(begin, datetime) and isinstance(finish, datetime):
+        return begin
+    return fact.time
+
+
 def _minutes(
     intervals: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime
 ) -> Decimal:

@@ -123,14 +123,12 @@ class ObligationKernel:
         effective date): one-off ones at once, recurring ones per period."""
         for spec in specs:
             if spec.recurrence is None:
-                self.ctx.guard(
-                    spec.id,
-                    lambda s=spec: self.create(  # type: ignore[misc]
-                        s, now, s.id, effective=starting_event(s) is None
-                    ),
-                )
+                self.ctx.guard(spec.id, self._create_at_start, spec, now)
             elif spec.recurrence and spec.recurrence.get("kind") == "every":
                 self._schedule_periods(spec, since=now)
+
+    def _create_at_start(self, spec: ir.Obligation, now: datetime) -> None:
+        self.create(spec, now, spec.id, effective=starting_event(spec) is None)
 
     def create(
         self,

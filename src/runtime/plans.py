@@ -115,7 +115,10 @@ class PlanKernel:
             if all((m, window.id) in self.windows.readings for m in goal.metrics):
                 self.ctx.guard(
                     f"{goal.plan.id} goal '{goal.spec.text}' {window.id}",
-                    lambda g=goal: self.assess(g, window, now),  # type: ignore[misc]
+                    self.assess,
+                    goal,
+                    window,
+                    now,
                 )
 
     def assess(self, goal: Goal, window: Window, now: datetime) -> None:
@@ -176,7 +179,10 @@ class PlanKernel:
             if fact.type in goal.facts and overlaps(fact, window.start, window.end):
                 self.ctx.guard(
                     f"{goal.plan.id} goal '{goal.spec.text}' {window.id}",
-                    lambda v=verdict: self._restate(v, fact, now),  # type: ignore[misc]
+                    self._restate,
+                    verdict,
+                    fact,
+                    now,
                 )
 
     def _restate(self, old: GoalVerdict, fact: Fact, now: datetime) -> None:

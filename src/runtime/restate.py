@@ -16,7 +16,7 @@ from runtime.claims import forfeit
 from runtime.context import Charge
 from runtime.evaluate import Scope, evaluate, is_missing
 from runtime.facts import Fact
-from runtime.metrics import Reading, overlaps
+from runtime.metrics import Reading, earliest, overlaps
 from runtime.money import Money
 from runtime.windows import Window
 
@@ -29,7 +29,10 @@ def late_fact(kernel: WindowKernel, fact: Fact, now: datetime) -> None:
     within a batch, once per window when the batch's facts are all in (`flush`), so that a
     restatement never shows a state that only part of an atomic batch gives."""
     for metric in kernel._by_fact[1].get(fact.type, ()):
-        for window in kernel.closed[metric.id]:
+        closed = kernel.closed.get(metric.id)
+        if not closed or earliest(fact) >= closed[-1].end:
+            continue  # after every window assessed so far: it restates none
+        for window in closed:
             if not overlaps(fact, window.start, window.end):
                 continue
             if kernel.batch is None:
@@ -47,8 +50,7 @@ def flush(kernel: WindowKernel, now: datetime) -> None:
     pending, kernel.batch = kernel.batch, {}
     for metric, window, facts in pending.values():
         kernel.ctx.guard(
-            f"restate {metric.id} {window.id}",
-            lambda m=metric, w=window, f=facts: restate_window(kernel, m, w, f, now),  # type: ignore[misc]
+            f"restate {metric.id} {window.id}", restate_window, kernel, metric, window, facts, now
         )
 
 

@@ -9,12 +9,14 @@ credit into a power that expires if not exercised.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property, partial
+from operator import attrgetter
 from typing import Any
 
 from clausec import ir
@@ -80,6 +82,8 @@ class WindowKernel:
         self.metrics = {m.id: m for m in ctx.bundle.metrics}
         self.readings: dict[tuple[str, str], Reading] = {}
         # Made at a metric's first assessment: an idle contract has none.
+        # In the order of their ends (the order they close in): a fact that begins at or
+        # after the last one's end falls in none of them.
         self.closed: dict[str, list[Window]] = defaultdict(list)
         self.closed_ids: dict[str, set[str]] = defaultdict(set)
         self.state = {s.id: SlaState() for s in ctx.bundle.slas}
@@ -190,7 +194,7 @@ class WindowKernel:
     def _assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
         reading = self.read(metric, window)
         self.readings[(metric.id, window.id)] = reading
-        self.closed[metric.id].append(window)
+        insort(self.closed[metric.id], window, key=attrgetter("end"))
         self.closed_ids[metric.id].add(window.id)
         for sla, needed, measured in self._sla_needs:
             # An SLA that reads several metrics is assessed once all of them have a reading
@@ -199,12 +203,7 @@ class WindowKernel:
                 continue
             if all((m, window.id) in self.readings for m in needed):
                 main = self.readings.get((measured or metric.id, window.id), reading)
-                self.ctx.guard(
-                    f"{sla.id} {window.id}",
-                    lambda s=sla, m=main: self._assess_sla(  # type: ignore[misc]
-                        s, window, m, now
-                    ),
-                )
+                self.ctx.guard(f"{sla.id} {window.id}", self._assess_sla, sla, window, main, now)
         for listener in self.listeners:
             listener(metric, window, now)
 
