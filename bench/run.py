@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from bench import anatomy, baseline, durable, probes
+from bench import anatomy, baseline, durable, floor, probes
 from bench import portfolio as pf
 from bench.generate import SEED, Portfolio, make_specs, make_stream
 from bench.measure import Runs, machine, repeat, timed
@@ -252,10 +252,12 @@ class Bench:
         c = self.config
         portfolio = self.portfolio(c.contracts, c.facts)
         result = anatomy.anatomy(portfolio, self.bundles(c.contracts))
+        result["floor"] = floor.floor(portfolio, self.bundles(c.contracts))
         self.results["anatomy"] = result
         self.log(
             f"anatomy: collector {result['gc_share']:.0%} of a plain run; JSON parsing alone "
-            f"{result['parse_only_facts_per_s']:,.0f} facts/s"
+            f"{result['parse_only_facts_per_s']:,.0f} facts/s; the design's floor "
+            f"{result['floor']['floor_ratio']:.1f}x the baseline"
         )
 
     # -- latency, memory, the compiler -----------------------------------------------------------

@@ -49,6 +49,11 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     assert own_time["top"] and own_time["at_least_1_percent"] >= 1
     assert results["anatomy"]["events"] > 0
     assert "With no garbage collector at all" in report
+    # The design's floor: its events are the engine's, replayed (and checked) one for one.
+    floor = results["anatomy"]["floor"]
+    assert floor["events"] == results["anatomy"]["events"]
+    assert floor["floor_ratio"] > 1 and floor["validate_keep_s"] > 0 and floor["events_s"] > 0
+    assert "that floor is" in report
     assert results["anatomy"]["state_kb_per_contract"] > 0
     assert "after the main workload's year" in report
     # Where an idle contract's memory went: the bundle's own parts and the engine by module.
@@ -73,3 +78,24 @@ def test_the_check_fails_on_a_wrong_figure() -> None:
     wrong = {"BENCH-00001": Figures(credit=Decimal("100.01"), escalations=2)}
     assert compare(engine, right, "x") == []
     assert compare(engine, wrong, "x") == ["x BENCH-00001 credit: engine 100.00, baseline 100.01"]
+
+
+def test_the_floor_fails_on_a_replay_that_differs(tmp_path: Path) -> None:
+    """The floor's replay fires the engine's very events, or it says so."""
+    import pytest
+
+    sys.path.insert(0, str(ROOT))
+    from bench import floor
+    from bench import portfolio as pf
+    from bench.generate import make_portfolio
+
+    workload = make_portfolio(3, 300)
+    bundles = pf.parse_bundles(pf.build_bundles(workload.specs, tmp_path, verify=0))
+    calls, fired = floor._fired(bundles, workload.stream.lines)
+    assert sum(len(events) for events in fired.values()) > 0
+    assert floor._replayed(bundles, calls, fired) > 0
+    contract = next(cid for cid, made in calls.items() if made)
+    (clause, kind, moment, summary), extra = calls[contract][0]
+    calls[contract][0] = ((clause, kind, moment, summary + "!"), extra)
+    with pytest.raises(RuntimeError, match=f"replaying the events of {contract}"):
+        floor._replayed(bundles, calls, fired)

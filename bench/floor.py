@@ -1,0 +1,138 @@
+"""The design's floor: what every engine that keeps to DESIGN.md adds to the baseline's work.
+
+For each fact the plain-Python baseline does the arithmetic and nothing else. An engine must
+also, whatever its matcher, kernels or data layout:
+- validate the fact against its contract's schema, naming every problem it finds, and keep
+  it, since a late fact restates the windows it falls in;
+- fire every event with its explanation and its deterministic id, and keep it for `explain`.
+
+This module times those two parts on their own, on the main workload, with the collector
+off:
+- the parsed facts through each contract's validators (`FactSchemas`) into its store of
+  facts (`Context.keep`), with the duplicate check `Engine.validate` makes;
+- the events the compiled engine fired on this workload, fired again through `Context.emit`
+  from their own fields. The replay must give the very same events; this is checked.
+
+The baseline is timed with the collector off too. Their sum over the baseline is the least
+ratio to the baseline that an engine of this design can reach without a collector. The
+compiled engine's own ratio without one (`bench.anatomy`), less this floor, is what its
+machinery costs: matching, lifecycles, the agenda, windows, caps and triggers.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bench import baseline
+from bench import portfolio as pf
+from bench.generate import Portfolio
+from bench.measure import repeat, timed
+from clausec import ir
+from runtime.context import Context
+from runtime.events import Event
+from runtime.facts import Fact, FactSchemas
+from runtime.money import Money
+
+REPS = 3
+
+# An emit call: its positional and keyword arguments.
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def floor(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, Any]:
+    lines = portfolio.stream.lines
+    calls, fired = _fired(bundles, lines)
+    parsed = [json.loads(line, parse_float=Decimal) for line in lines]
+    base = repeat(lambda: _quiet(lambda: baseline.run(portfolio.specs, lines)), REPS)
+    checked = repeat(lambda: _validated(bundles, parsed), REPS)
+    replayed = repeat(lambda: _replayed(bundles, calls, fired), REPS)
+    floor_s = base.median + checked.median + replayed.median
+    return {
+        "baseline_s": base.median,
+        "validate_keep_s": checked.median,
+        "events_s": replayed.median,
+        "events": sum(len(events) for events in fired.values()),
+        "floor_s": floor_s,
+        "floor_ratio": floor_s / base.median,
+    }
+
+
+def _quiet(action: Callable[[], object]) -> float:
+    """`action`'s wall time with the collector off (after a collection)."""
+    gc.collect()
+    gc.disable()
+    try:
+        return timed(action)
+    finally:
+        gc.enable()
+
+
+def _fired(
+    bundles: dict[str, ir.Bundle], lines: list[str]
+) -> tuple[dict[str, list[Call]], dict[str, list[Event]]]:
+    """The events the compiled engine fires on the workload, and the emit calls that fire
+    them again, by contract."""
+    engines = pf.load(bundles, "compiled")
+    pf.feed(engines, lines)
+    fired = {cid: engine.events() for cid, engine in engines.items()}
+    pf.close(engines.values())
+    del engines
+    gc.collect()
+    return {cid: [_call(e) for e in events] for cid, events in fired.items()}, fired
+
+
+def _call(event: Event) -> Call:
+    why = event.explanation
+    moment = datetime.fromisoformat(event.time)
+    amount = Money.parse(event.amount) if event.amount else None
+    return (event.clause, event.kind, moment, why.summary), {
+        "instance": event.instance,
+        "amount": amount,
+        "verdict": event.verdict,
+        "parties": event.parties,
+        "facts": why.facts,
+        "values": why.values,
+        "steps": why.steps,
+        "causes": why.causes,
+    }
+
+
+def _validated(bundles: dict[str, ir.Bundle], parsed: list[dict[str, Any]]) -> float:
+    schemas = {cid: FactSchemas(bundle) for cid, bundle in bundles.items()}
+    contexts = {cid: Context(bundle) for cid, bundle in bundles.items()}
+    seen: dict[str, dict[str, None]] = {cid: {} for cid in bundles}
+
+    def run() -> None:
+        for index, raw in enumerate(parsed):
+            contract = raw["contract"]
+            known = seen[contract]
+            fact: Fact = schemas[contract].validate(raw, index, len(known))
+            if fact.id in known:
+                raise RuntimeError(f"the workload repeats fact {fact.id}")
+            known[fact.id] = None
+            contexts[contract].keep(fact)
+
+    return _quiet(run)
+
+
+def _replayed(
+    bundles: dict[str, ir.Bundle], calls: dict[str, list[Call]], fired: dict[str, list[Event]]
+) -> float:
+    contexts = {cid: Context(bundles[cid]) for cid in calls}
+
+    def run() -> None:
+        for cid, made in calls.items():
+            emit = contexts[cid].emit
+            for args, kwargs in made:
+                emit(*args, **kwargs)
+
+    seconds = _quiet(run)
+    for cid, events in fired.items():
+        if list(contexts[cid].events) != events:
+            raise RuntimeError(f"replaying the events of {cid} gave other events")
+    return seconds
