@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVarTuple
 
 from clausec import ir
 from clausec.diagnostics import NO_SPAN, Diagnostic
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from runtime.amend import Terms
 
 Listener = Callable[[Event, datetime], None]
+Ts = TypeVarTuple("Ts")
 
 
 def _runtime(code: str, what: str, error: Exception) -> Diagnostic:
@@ -127,7 +128,7 @@ class Context:
             store.pop(fact.key, None)
             store[fact.key] = fact
 
-    def guard(self, what: str, action: Callable[..., object], *args: Any) -> None:
+    def guard(self, what: str, action: Callable[[*Ts], object], *args: *Ts) -> None:
         """`action(*args)`; a clause that fails at run time is reported as a diagnostic, and
         the others go on."""
         try:

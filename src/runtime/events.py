@@ -197,9 +197,6 @@ class EventLog(Sequence[Event]):
         self._rows: list[Row] = []
         self._parties: dict[Row, Row] = {}  # each distinct parties tuple, kept once
 
-    def append(self, event: Event) -> None:
-        self._rows.append(to_row(event, self._parties))
-
     def record(
         self,
         head: Row,
@@ -221,23 +218,8 @@ class EventLog(Sequence[Event]):
                 tuple(causes),
             )
         )
-        event_id, seq, contract, version, clause, ref, span, kind, time, instance = head[:10]
         return new_event(
-            {
-                "id": event_id,
-                "seq": seq,
-                "contract": contract,
-                "version": version,
-                "clause": clause,
-                "ref": ref,
-                "span": span,
-                "kind": kind,
-                "time": time,
-                "instance": instance,
-                "amount": head[10],
-                "verdict": head[11],
-                "parties": parties,
-            },
+            {**dict(zip(_SCALARS, head, strict=True)), "parties": parties},
             {
                 "summary": summary,
                 "clause_text": text,

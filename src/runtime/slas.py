@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property, partial
-from operator import attrgetter
 from typing import Any
 
 from clausec import ir
@@ -31,7 +30,7 @@ from runtime.facts import Fact
 from runtime.metrics import MetricReader, Reading, zero_of
 from runtime.money import Money
 from runtime.powers import Powers
-from runtime.windows import Window, closes, cut, windows
+from runtime.windows import Window, by_end, closes, cut, windows
 
 MetricListener = Callable[[ir.Metric, Window, datetime], None]
 
@@ -194,7 +193,7 @@ class WindowKernel:
     def _assess(self, metric: ir.Metric, window: Window, now: datetime) -> None:
         reading = self.read(metric, window)
         self.readings[(metric.id, window.id)] = reading
-        insort(self.closed[metric.id], window, key=attrgetter("end"))
+        insort(self.closed[metric.id], window, key=by_end)
         self.closed_ids[metric.id].add(window.id)
         for sla, needed, measured in self._sla_needs:
             # An SLA that reads several metrics is assessed once all of them have a reading

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from clausec import ir
@@ -24,6 +25,9 @@ class Window:
     id: str
     start: datetime
     end: datetime
+
+
+by_end = attrgetter("end")  # windows in the order they end (and close in)
 
 
 def window_name(start: datetime, period: str, time: ContractTime) -> str:
