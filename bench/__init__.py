@@ -6,8 +6,10 @@
 - `durable`: ingest into the SQLite and PostgreSQL stores;
 - `probes`: latency, memory (in fresh processes, `memory`), compile and check times;
 - `anatomy`: where the time goes (a pyinstrument profile, the collector's share);
+- `floor`: the engine's validation and event recording timed alone, against the baseline;
 - `memory_where`: where an idle contract's memory goes;
 - `measure`: timing and memory helpers; `bigcontract`: a 1,000-clause contract;
 - `report`, `report_limits`, `markdown`: results.json and docs/performance.md;
-- `run`: the entry point; `profile`: a pyinstrument profile to read by eye.
+- `run`: the entry point, `config`: what the full and quick runs measure; `profile`: a
+  pyinstrument profile to read by eye.
 """

@@ -16,7 +16,7 @@ import gc
 import json
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 
 from bench import anatomy, baseline, durable, floor, probes
 from bench import portfolio as pf
+from bench.config import FULL, QUICK, Config
 from bench.generate import SEED, Portfolio, make_specs, make_stream
 from bench.measure import Runs, machine, repeat, timed
 from bench.report import write_report
@@ -31,62 +32,6 @@ from clausec import ir
 from runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Config:
-    """What one run measures: the main portfolio, the curves, the repetitions and the time
-    budget that the largest scaling points must fit in."""
-
-    name: str
-    contracts: int
-    facts: int
-    reps: int  # engines on the main portfolio
-    baseline_reps: int
-    latency: tuple[int, int]  # contracts, facts
-    durable: tuple[int, int, int]  # contracts, facts, repetitions
-    memory_counts: tuple[int, ...]
-    fact_curve: tuple[int, ...]  # at `contracts`
-    contract_curve: tuple[int, ...]  # at `facts`
-    big_clauses: int
-    compile_reps: int
-    budget_s: float  # 0: none
-
-    @property
-    def max_contracts(self) -> int:
-        return max(self.contracts, self.latency[0], *self.memory_counts, *self.contract_curve)
-
-
-FULL = Config(
-    name="full",
-    contracts=1000,
-    facts=50_000,
-    reps=3,
-    baseline_reps=5,
-    latency=(200, 40_000),
-    durable=(200, 10_000, 3),
-    memory_counts=(1000, 10_000),
-    fact_curve=(10_000, 50_000, 100_000, 1_000_000),
-    contract_curve=(10, 100, 1000, 10_000),
-    big_clauses=1000,
-    compile_reps=3,
-    budget_s=570,
-)
-QUICK = Config(
-    name="quick",
-    contracts=50,
-    facts=5000,
-    reps=2,
-    baseline_reps=3,
-    latency=(10, 2000),
-    durable=(10, 1000, 1),
-    memory_counts=(100, 300),
-    fact_curve=(1000, 5000),
-    contract_curve=(10, 50),
-    big_clauses=1000,
-    compile_reps=1,
-    budget_s=0,
-)
 
 
 class Bench:
