@@ -201,7 +201,7 @@ class Bench:
         self.results["anatomy"] = result
         self.log(
             f"anatomy: collector {result['gc_share']:.0%} of a plain run; JSON parsing alone "
-            f"{result['parse_only_facts_per_s']:,.0f} facts/s; the design's floor "
+            f"{result['parse_only_facts_per_s']:,.0f} facts/s; the engine's floor "
             f"{result['floor']['floor_ratio']:.1f}x the baseline"
         )
 
