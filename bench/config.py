@@ -14,8 +14,7 @@ class Config:
     name: str
     contracts: int
     facts: int
-    reps: int  # engines on the main portfolio
-    baseline_reps: int
+    reps: int  # rounds on the main portfolio: the baseline and each engine once
     latency: tuple[int, int]  # contracts, facts
     durable: tuple[int, int, int]  # contracts, facts, repetitions
     memory_counts: tuple[int, ...]
@@ -35,7 +34,6 @@ FULL = Config(
     contracts=1000,
     facts=50_000,
     reps=3,
-    baseline_reps=5,
     latency=(200, 40_000),
     durable=(200, 10_000, 3),
     memory_counts=(1000, 10_000),
@@ -50,7 +48,6 @@ QUICK = Config(
     contracts=50,
     facts=5000,
     reps=2,
-    baseline_reps=3,
     latency=(10, 2000),
     durable=(10, 1000, 1),
     memory_counts=(100, 300),

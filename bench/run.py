@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -154,20 +155,24 @@ class Bench:
             "by_type": portfolio.stream.counts,
             "chunk": 1000,
         }
-        base, expected = self.baseline_runs(portfolio, c.baseline_reps)
-        self.log(f"baseline: {facts / base.median:,.0f} facts/s")
-        owed = _sum_figures(expected)
-        self.results["workload"]["owed"] = owed
-        throughput: dict[str, Any] = {"baseline": _rate(base, facts)}
-        for engine in ("compiled", "rete"):
-            runs, events = self.engine_runs(portfolio, engine, expected, c.reps)
-            throughput[engine] = {**_rate(runs, facts), "events": events}
-            self.log(f"{engine}: {facts / runs.median:,.0f} facts/s ({events:,} events)")
-        compiled = throughput["compiled"]["facts_per_s"]
-        throughput["compiled_over_rete"] = compiled / throughput["rete"]["facts_per_s"]
-        throughput["baseline_over_compiled"] = throughput["baseline"]["facts_per_s"] / compiled
+        _, expected = self.baseline_runs(portfolio, 1)  # warms its caches; not counted
+        self.results["workload"]["owed"] = _sum_figures(expected)
+        runs = {name: Runs() for name in ("baseline", "compiled", "rete")}
+        events = 0
+        for _ in range(c.reps):  # in rounds: each round's ratios are taken side by side
+            runs["baseline"].seconds += self.baseline_runs(portfolio, 1)[0].seconds
+            for engine in ("compiled", "rete"):
+                done, events = self.engine_runs(portfolio, engine, expected, 1)
+                runs[engine].seconds += done.seconds
+        throughput: dict[str, Any] = {name: _rate(done, facts) for name, done in runs.items()}
+        for name in ("compiled", "rete"):
+            throughput[name]["events"] = events
+        for name, rate in throughput.items():
+            self.log(f"{name}: {rate['facts_per_s']:,.0f} facts/s")
+        throughput["compiled_over_rete"] = _paired(runs["rete"], runs["compiled"])
+        throughput["baseline_over_compiled"] = _paired(runs["compiled"], runs["baseline"])
         self.results["throughput"] = throughput
-        self.rates.setdefault(c.contracts, []).append(compiled)
+        self.rates.setdefault(c.contracts, []).append(throughput["compiled"]["facts_per_s"])
 
     def scaling_point(self, contracts: int, facts: int) -> dict[str, Any]:
         """One point of a curve: once, or three times when a run is short."""
@@ -277,6 +282,12 @@ class Bench:
         for rows in curves.values():
             rows.sort(key=lambda r: (r["contracts"], r["facts"]))
         self.results["scaling"] = curves
+
+
+def _paired(slower: Runs, faster: Runs) -> float:
+    """How many times faster one measurement is than another: the median of the ratios of
+    the runs made side by side, round by round (the machine's load shifts between rounds)."""
+    return statistics.median(s / f for s, f in zip(slower.seconds, faster.seconds, strict=True))
 
 
 def _rate(runs: Runs, facts: int) -> dict[str, Any]:
