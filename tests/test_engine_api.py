@@ -146,6 +146,32 @@ def test_the_event_log_keeps_each_set_of_parties_once() -> None:
     engine.close()
 
 
+def test_a_paid_invoice_leaves_the_join_index() -> None:
+    """Evidence joined to its instance by value (`payment where invoice_number ==
+    invoice.number`) is looked up in an index by that value; an instance that has its
+    evidence leaves it, so the index does not grow by an entry for every invoice paid."""
+    import json
+
+    folder = ROOT / "examples/construction"
+    engine = Engine(compile_or_raise(folder / "contract.clause"))
+    lines = (folder / "facts.jsonl").read_text(encoding="utf-8").splitlines()
+    facts = [json.loads(line) for line in lines if line.strip()]
+    engine.ingest(facts)
+    kernel = engine.obligations_kernel
+    indexed = [
+        inst
+        for joins in kernel.live.by_value.values()
+        for index in joins.values()
+        if index is not None
+        for found in index.values()
+        for inst in found
+    ]
+    paid = [i for i in kernel.instances.values() if i.performed is not None and i.record]
+    assert kernel.live.by_value and paid  # the example joins, and has invoices paid
+    assert all(inst.performed is None for inst in indexed)
+    engine.close()
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_the_engine_starts_no_threads(engine: str) -> None:
     before = threading.active_count()

@@ -7,7 +7,8 @@ equality, `payment where invoice_number == invoice.number`). Each list keeps cre
 so the kernel visits candidates in the order a scan of every instance would.
 
 Guarantees: a final instance (fulfilled, discharged, terminated: no transition leaves these)
-is never returned; a live one is returned by every index it belongs to. The indexes only
+is never returned, nor by a value index one that has its evidence (`performed`); any other
+live one is returned by every index it belongs to. The indexes only
 narrow the candidates: the kernel still checks each one's state and whole filter. Deciding
 which instances a fact fulfils is left to the kernel.
 """
@@ -102,6 +103,24 @@ class LiveInstances:
         if len(kept) != len(found):
             self.by_spec[spec] = kept
         return kept
+
+    def performed(self, inst: Instance) -> None:
+        """`inst` has its evidence, so no later fact is evidence for it: the value indexes
+        let it go now. (An invoice's number is looked up again only if it is paid twice;
+        its entry would otherwise stay for good, one list per invoice paid.)"""
+        spec = inst.spec.id
+        for (record, attribute), index in self.by_value.get(spec, {}).items():
+            if index is None:
+                continue
+            indexable, value = _value(inst, record, attribute)
+            found = index.get(value) if indexable else None
+            if found is None:
+                continue
+            kept = [i for i in found if i is not inst]
+            if kept:
+                index[value] = kept
+            else:
+                del index[value]
 
     def joined(self, spec: str, record: str, attribute: str, value: Any) -> list[Instance] | None:
         """The live instances of `spec` whose `record.attribute` equals `value`, or None when

@@ -328,6 +328,7 @@ class ObligationKernel:
 
     def perform(self, inst: Instance, fact: Fact, now: datetime) -> None:
         inst.performed = fact
+        self.live.performed(inst)
         _cancel_pending(inst)
         at = performed_at(inst.spec, fact)  # `responded`, not the report's latest time
         if inst.deadline is not None and at > inst.deadline:
