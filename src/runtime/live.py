@@ -7,8 +7,8 @@ equality, `payment where invoice_number == invoice.number`). Each list keeps cre
 so the kernel visits candidates in the order a scan of every instance would.
 
 Guarantees: a final instance (fulfilled, discharged, terminated: no transition leaves these)
-is never returned, nor by a value index one that has its evidence (`performed`); any other
-live one is returned by every index it belongs to. The indexes only
+is never returned, and the value indexes drop an instance once it has its evidence
+(`performed`); any other live one is returned by every index it belongs to. The indexes only
 narrow the candidates: the kernel still checks each one's state and whole filter. Deciding
 which instances a fact fulfils is left to the kernel.
 """
