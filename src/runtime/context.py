@@ -133,10 +133,6 @@ class Context:
         the others go on."""
         try:
             action(*args)
-        except UniqueViolation as error:
-            self.diagnostics.append(_runtime("RT403", what, error))
-        except CurrencyMismatch as error:
-            self.diagnostics.append(_runtime("RT402", what, error))
         except (
             ArithmeticError,
             ValueError,
@@ -145,7 +141,15 @@ class Context:
             AttributeError,
             OverflowError,
         ) as error:
-            self.diagnostics.append(_runtime("RT401", what, error))
+            # One handler: mypyc gives a name bound by several handlers the first one's type.
+            code = (
+                "RT403"
+                if isinstance(error, UniqueViolation)
+                else "RT402"
+                if isinstance(error, CurrencyMismatch)
+                else "RT401"
+            )
+            self.diagnostics.append(_runtime(code, what, error))
 
     def report(self, code: str, what: str, message: str) -> None:
         self.diagnostics.append(_runtime(code, what, ValueError(message)))

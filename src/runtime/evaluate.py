@@ -163,9 +163,9 @@ def evaluate(node: Any, scope: Scope) -> Any:
 def _entry(table: list[list[Any]], key: Any) -> Any:
     """The expression a lookup table gives for `key`: the last entry for it, as a dict built
     from the table would hold, found without building one for every lookup."""
-    for entry_key, expr in reversed(table):
-        if entry_key == key:
-            return expr
+    for index in range(len(table) - 1, -1, -1):  # (mypyc cannot compile reversed() here)
+        if table[index][0] == key:
+            return table[index][1]
     raise KeyError(key)
 
 

@@ -57,6 +57,16 @@ class Money:
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
+    # Written out, not left to the dataclass: compiled with mypyc, a class that defines its
+    # own ordering gets no dataclass `__eq__`, and equal amounts would compare unequal.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.amount == other.amount and self.currency == other.currency
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
     def __lt__(self, other: Money) -> bool:
         self._same(other)
         return self.amount < other.amount
