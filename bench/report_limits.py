@@ -74,7 +74,8 @@ def _within_baseline(a: dict[str, Any], compiled_s: float, baseline_s: float) ->
         + (_floor(floor) if floor else "")
         + f" The profile is flat: the largest share of time spent in one function itself is"
         f" {first['share']:.1%} (`{first['function']}`), and {own['at_least_1_percent']}"
-        " functions take 1% or more."
+        " functions take 1% or more. Compiling the runtime to C as it is written, with"
+        " mypyc, is measured apart, not in this run: `python -m bench.mypyc_probe`."
     )
 
 

@@ -102,3 +102,24 @@ def test_the_floor_fails_on_a_replay_that_differs(tmp_path: Path) -> None:
     calls[contract][0] = ((clause, kind, moment, summary + "!"), extra)
     with pytest.raises(RuntimeError, match=f"replaying the events of {contract}"):
         floor._replayed(bundles, calls, fired)
+
+
+@pytest.mark.slow
+def test_mypyc_probe_compiles_the_runtime_and_fires_the_same_events() -> None:
+    """The mypyc experiment (bench/mypyc_probe.py) still builds, and the compiled runtime
+    fires the very events and charges of the runtime as it is (the probe exits non-zero
+    otherwise)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.mypyc_probe import MODULES
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.mypyc_probe", "--facts", "2000", "--rounds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert f"compiled {len(MODULES)} modules with mypyc" in done.stdout
+    assert "the same events and charges with and without mypyc" in done.stdout
