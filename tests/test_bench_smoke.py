@@ -58,6 +58,9 @@ def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
     parts = floor["baseline_s"] + floor["validate_keep_s"] + floor["events_s"]
     assert floor["floor_s"] == pytest.approx(parts)
     assert "that floor is" in report
+    # The same workload once more with the collector set as the README recommends a service.
+    assert floor["tuned_engine_s"] > 0 and floor["tuned_baseline_s"] > 0
+    assert "tuned as a service holding many contracts" in report
     assert results["anatomy"]["state_kb_per_contract"] > 0
     assert "after the main workload's year" in report
     # Where an idle contract's memory went: the bundle's own parts and the engine by module.
