@@ -14,10 +14,11 @@ main workload's ingest (1,000 contracts) with the runtime as it is and with the 
 one after the other in fresh processes, round after round, beside the baseline. Both must give
 the same events and charges (a digest of all of them), or the probe fails.
 
-What it does not give: compiled engines cannot be snapshotted. Native classes are rebuilt
-through their `__init__`, which pickling cannot call, and frozen dataclasses refuse the
-pickler's `__setattr__`. Making every class a Python class again costs about a third of the gain.
-Needs mypy (the `dev` extra) and a C compiler.
+What it does not give: compiled engines cannot be snapshotted. mypyc makes a native class
+only through its `__init__`, which unpickling cannot call, and its frozen dataclasses refuse
+the unpickler's `__setattr__`. In a trial, keeping the engine's eleven stateful classes as
+Python classes, so that pickling could rebuild them, cost about a third of the gain, with the
+frozen dataclasses still to solve. Needs mypy (the `dev` extra) and a C compiler.
 """
 
 from __future__ import annotations
