@@ -15,8 +15,8 @@ off:
   must give the very same events; this is checked.
 
 The baseline and the compiled engine are timed with the collector off too, in the same run,
-and once more with the collector tuned as a service holding many contracts would tune it
-(`SERVICE_COLLECTOR`: what the README recommends under "Many contracts in one process").
+and once more with the collector as a service holding many contracts would set it
+(`runtime.collector.service_collector`, which `clausec run` uses over a folder).
 The sum of the baseline and the two parts, over the baseline, is the floor: the ratio this
 engine could reach if everything else it does cost nothing. It is close to a lower bound,
 not a strict one: the baseline and the validators both parse the facts' dates. The engine's
@@ -38,16 +38,13 @@ from bench import portfolio as pf
 from bench.generate import Portfolio
 from bench.measure import Runs, repeat, timed
 from clausec import ir
+from runtime.collector import THRESHOLDS, service_collector
 from runtime.context import Context
 from runtime.events import Event
 from runtime.facts import Fact, FactSchemas
 from runtime.money import Money
 
 REPS = 3
-
-# gc.freeze() once the contracts are loaded, then these thresholds (CPython's are 700, 10, 10):
-# young collections a seventieth as often, full ones over what changed since the loading.
-SERVICE_COLLECTOR = (50_000, 20, 10)
 
 # An emit call: its positional and keyword arguments.
 Call = tuple[tuple[Any, ...], dict[str, Any]]
@@ -69,7 +66,7 @@ def floor(portfolio: Portfolio, bundles: dict[str, ir.Bundle]) -> dict[str, Any]
         "baseline_s": base.median,
         "tuned_engine_s": tuned.median,
         "tuned_baseline_s": tuned_base.median,
-        "service_collector": list(SERVICE_COLLECTOR),
+        "service_collector": list(THRESHOLDS),
         "validate_keep_s": checked.median,
         "events_s": replayed.median,
         "events": sum(len(events) for events in fired.values()),
@@ -89,17 +86,9 @@ def _quiet(action: Callable[[], object]) -> float:
 
 
 def _tuned(action: Callable[[], object]) -> float:
-    """`action`'s wall time with the collector as `SERVICE_COLLECTOR` sets it, after freezing
-    what the process holds; the collector's settings are restored afterwards."""
-    gc.collect()
-    gc.freeze()
-    before = gc.get_threshold()
-    gc.set_threshold(*SERVICE_COLLECTOR)
-    try:
+    """`action`'s wall time within `service_collector()`."""
+    with service_collector():
         return timed(action)
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
 
 
 def _tuned_engine(bundles: dict[str, ir.Bundle], lines: list[str]) -> float:

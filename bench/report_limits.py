@@ -87,7 +87,8 @@ def _tuned(f: dict[str, Any]) -> str:
     engine, base = f["tuned_engine_s"], f["tuned_baseline_s"]
     return (
         f" With the collector tuned as a service holding many contracts would tune it"
-        f" (`gc.freeze()` once they are loaded, thresholds {_n(young)}, {middle}, {old}),"
+        f" (`runtime.collector.service_collector()`: `gc.freeze()` once they are loaded,"
+        f" thresholds {_n(young)}, {middle}, {old}),"
         f" the engine takes {engine:.2f} s and the baseline {base:.2f} s: **{engine / base:.1f}x**."
     )
 

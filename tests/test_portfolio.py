@@ -6,6 +6,7 @@ what each contract gives run alone in memory."""
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,8 +168,11 @@ def test_run_a_folder_into_a_store_then_status(store_url: str, tmp_path: Path) -
     runner = CliRunner()
     args = ["run", str(folder), "--facts", str(feed), "--until", "2026-07-10",
             "--store", store_url, "--format", "json"]
+    collector = gc.get_threshold()
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
+    # It ingests within service_collector(), and leaves the process's collector as it was.
+    assert gc.get_threshold() == collector and gc.get_freeze_count() == 0
     events = json.loads(first.stdout)
     expected = sorted((e for name in FOLDERS for e in alone(name, CLI_BATCH)),
                       key=lambda e: (e["contract"], e["seq"]))

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from clausec import ir
 from clausec.cli_run import ENGINE, _batches, input_errors, read_facts
+from runtime.collector import service_collector
 from runtime.engine import EngineError
 from runtime.events import Event
 from runtime.money import Money
@@ -85,10 +86,11 @@ def run_portfolio(
         facts = [f for f in facts if f.get("id") not in seen]
         if until is not None:
             facts = [f for f in facts if _time_known(f, until)]
-        for batch in _batches(facts):
-            portfolio.ingest(batch)
-        if until is not None:
-            portfolio.advance_to(until)
+        with service_collector():  # the contracts are loaded: the collector need not walk them
+            for batch in _batches(facts):
+                portfolio.ingest(batch)
+            if until is not None:
+                portfolio.advance_to(until)
     return portfolio
 
 
