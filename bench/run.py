@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=None,
         help="seconds the whole run may take: scaling points projected to go past it are "
-        "skipped (full run: 570; 0: no limit, runs the million-fact point)",
+        f"skipped (full run: {FULL.budget_s:.0f}; 0: no limit, runs the million-fact point)",
     )
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
