@@ -35,3 +35,16 @@ def test_the_settings_are_put_back_when_the_block_raises() -> None:
         raise RuntimeError("an ingest that fails")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_what_the_process_froze_before_stays_frozen() -> None:
+    """An outer freeze (a service's own, or an outer block) is not undone by the block."""
+    gc.collect()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with service_collector(), service_collector():
+            assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

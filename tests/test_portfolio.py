@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from clausec import cli_portfolio
 from clausec.cli import main
 from clausec.cli_run import BATCH as CLI_BATCH
 from clausec.compiler import compile_or_raise
+from runtime.collector import THRESHOLDS
 from runtime.engine import Engine
 from runtime.facts import FactError
 from runtime.portfolio import Portfolio
@@ -152,6 +156,21 @@ def test_a_lone_contract_needs_no_contract_field(tmp_path: Path) -> None:
     assert len(portfolio.contracts[bundle.header.id].engine.seen) == len(facts)
 
 
+def watch_collector(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """The collector's thresholds each time the CLI enters the real `service_collector`."""
+    entered: list[tuple[int, int, int]] = []
+    real = cli_portfolio.service_collector
+
+    @contextmanager
+    def watched() -> Iterator[None]:
+        with real():
+            entered.append(gc.get_threshold())
+            yield
+
+    monkeypatch.setattr(cli_portfolio, "service_collector", watched)
+    return entered
+
+
 def portfolio_folder(tmp_path: Path) -> tuple[Path, Path]:
     folder = tmp_path / "contracts"
     for name in FOLDERS:
@@ -163,15 +182,18 @@ def portfolio_folder(tmp_path: Path) -> tuple[Path, Path]:
     return folder, feed
 
 
-def test_run_a_folder_into_a_store_then_status(store_url: str, tmp_path: Path) -> None:
+def test_run_a_folder_into_a_store_then_status(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder, feed = portfolio_folder(tmp_path)
     runner = CliRunner()
     args = ["run", str(folder), "--facts", str(feed), "--until", "2026-07-10",
             "--store", store_url, "--format", "json"]
-    collector = gc.get_threshold()
+    collector, entered = gc.get_threshold(), watch_collector(monkeypatch)
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
     # It ingests within service_collector(), and leaves the process's collector as it was.
+    assert entered == [THRESHOLDS]
     assert gc.get_threshold() == collector and gc.get_freeze_count() == 0
     events = json.loads(first.stdout)
     expected = sorted((e for name in FOLDERS for e in alone(name, CLI_BATCH)),

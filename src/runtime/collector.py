@@ -7,8 +7,8 @@ thousand contracts loaded, about a quarter of ingest time (`make bench` measures
 
 `service_collector()` freezes what the process holds when it starts, so that no collection
 walks it again, and collects young objects less often; it puts both back when it ends. The
-runtime never changes the collector on its own: a service opts in around its ingest loop, and
-so does `clausec run` over a folder of contracts.
+settings are the process's, not the engine's: the runtime changes them only when asked, by a
+service around its ingest loop or by `clausec run` over a folder of contracts.
 """
 
 from __future__ import annotations
@@ -22,13 +22,19 @@ THRESHOLDS = (50_000, 20, 10)  # young objects, then the two older generations
 
 @contextmanager
 def service_collector(thresholds: tuple[int, int, int] = THRESHOLDS) -> Iterator[None]:
-    """Within the block: what the process held on entry frozen, and `thresholds` set."""
+    """Within the block: `thresholds` set and, after a full collection, what the process
+    held on entry frozen. A process that has frozen objects already (an outer block, a
+    service that froze after loading) keeps them frozen: the block then freezes nothing and
+    unfreezes nothing. Process-wide, like the collector: not for two threads at once."""
     before = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*thresholds)
+    ours = gc.get_freeze_count() == 0
     try:
+        if ours:
+            gc.collect()
+            gc.freeze()
+        gc.set_threshold(*thresholds)
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()

@@ -31,6 +31,15 @@ Listener = Callable[[Event, datetime], None]
 Ts = TypeVarTuple("Ts")
 
 
+def _code_of(error: Exception) -> str:
+    """RT403 for a `unique` constraint broken, RT402 for currencies mixed, RT401 otherwise."""
+    if isinstance(error, UniqueViolation):
+        return "RT403"
+    if isinstance(error, CurrencyMismatch):
+        return "RT402"
+    return "RT401"
+
+
 def _runtime(code: str, what: str, error: Exception) -> Diagnostic:
     return Diagnostic(
         code,
@@ -142,14 +151,7 @@ class Context:
             OverflowError,
         ) as error:
             # One handler: mypyc gives a name bound by several handlers the first one's type.
-            code = (
-                "RT403"
-                if isinstance(error, UniqueViolation)
-                else "RT402"
-                if isinstance(error, CurrencyMismatch)
-                else "RT401"
-            )
-            self.diagnostics.append(_runtime(code, what, error))
+            self.diagnostics.append(_runtime(_code_of(error), what, error))
 
     def report(self, code: str, what: str, message: str) -> None:
         self.diagnostics.append(_runtime(code, what, ValueError(message)))

@@ -58,11 +58,13 @@ class Money:
         return Money(-self.amount, self.currency)
 
     # Written out, not left to the dataclass: compiled with mypyc, a class that defines its
-    # own ordering gets no dataclass `__eq__`, and equal amounts would compare unequal.
+    # own ordering gets no dataclass `__eq__`, and equal amounts would compare unequal. As
+    # the dataclass's: the same class only, and an amount is equal to itself (as in a tuple).
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Money):
+        if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.amount == other.amount and self.currency == other.currency
+        assert isinstance(other, Money)
+        return self is other or (self.amount == other.amount and self.currency == other.currency)
 
     def __hash__(self) -> int:
         return hash((self.amount, self.currency))
