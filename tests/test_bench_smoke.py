@@ -16,17 +16,23 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
-    doc = tmp_path / "performance.md"
+def bench_module(*args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """`python -m ARGS` from the checkout, which must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--out", str(tmp_path), "--doc", str(doc)],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return done
+
+
+def test_quick_benchmark_agrees_with_the_baseline(tmp_path: Path) -> None:
+    doc = tmp_path / "performance.md"
+    bench_module("bench.run", "--quick", "--out", str(tmp_path), "--doc", str(doc), timeout=300)
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert results["problems"] == []
     assert results["config"] == "quick"
@@ -120,14 +126,6 @@ def test_mypyc_probe_compiles_the_runtime_and_fires_the_same_events() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.mypyc_probe import MODULES
 
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.mypyc_probe", "--facts", "2000", "--rounds", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    done = bench_module("bench.mypyc_probe", "--facts", "2000", "--rounds", "1", timeout=600)
     assert f"compiled {len(MODULES)} modules with mypyc" in done.stdout
     assert "the same events and charges with and without mypyc" in done.stdout
