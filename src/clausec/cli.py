@@ -129,6 +129,7 @@ def compile_command(file: str, output: str | None, fmt: str) -> None:
         click.echo(f"wrote {output} ({result.bundle.hash})", err=True)
 
 
+from clausec.cli_act import discharge, exercise  # noqa: E402
 from clausec.cli_diff import diff_command  # noqa: E402
 from clausec.cli_ledger import ledger  # noqa: E402  (commands register on main)
 from clausec.cli_portfolio import status  # noqa: E402
@@ -147,6 +148,8 @@ main.add_command(report)
 main.add_command(ledger)
 main.add_command(diff_command)
 main.add_command(status)
+main.add_command(exercise)
+main.add_command(discharge)
 
 
 def run() -> None:

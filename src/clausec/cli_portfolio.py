@@ -162,7 +162,7 @@ def contract_status(contract: str, portfolio: Portfolio, within: int) -> Contrac
     lapsing = [
         Lapsing(contract, r.clause, r.holder, r.what, r.expires)
         for r in report.rights
-        if not r.lapsed and not r.ended and r.expires != "never" and r.expires <= horizon
+        if r.open and r.expires != "never" and r.expires <= horizon
     ]
     overdue = [d for d in report.duties if d.state == "violated"]
     header = engine.ctx.bundle.header  # the version in force at the clock

@@ -35,12 +35,18 @@ def render(report: Report, console: Console) -> None:
         f"{owed or 'nothing owed either way'}." + (f" [bold red]{lost}.[/bold red]" if lost else "")
     )
     console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
-    open_rights = [r for r in report.rights if not r.lapsed and not r.ended]
     console.print(
         _table(
             "Rights that can still be exercised",
-            ("clause", "holder", "right", "expires"),
-            [(r.clause, r.holder, r.what, r.expires) for r in open_rights],
+            ("clause", "holder", "right", "expires", "exercise as"),
+            [(r.clause, r.holder, r.what, r.expires, r.name) for r in report.rights if r.open],
+        )
+    )
+    console.print(
+        _table(
+            "Rights exercised",
+            ("clause", "holder", "right", "exercised"),
+            [(r.clause, r.holder, r.what, r.exercised) for r in report.rights if r.exercised],
         )
     )
     lapsed = [r for r in report.rights if r.lapsed]
@@ -67,6 +73,11 @@ def render(report: Report, console: Console) -> None:
 @ENGINE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @AMEND
+@click.option(
+    "--store",
+    help="Report on the state this store holds (`clausec run --store`), as recorded: a "
+    "SQLite file or a postgresql:// URL.",
+)
 def report(
     contract: str,
     facts_path: str | None,
@@ -74,15 +85,36 @@ def report(
     engine: str,
     fmt: str,
     amendments: tuple[str, ...],
+    store: str | None,
 ) -> None:
-    """Money owed, rights open and lapsed, and open obligations with their owners."""
-    runner = run_engine(
-        contract, facts_path, _aware(until), engine, fmt == "text", None, amendments
-    )
-    result = build_report(runner)
+    """Money owed, rights open, exercised and lapsed, and open obligations with their
+    owners."""
+    if store is None:
+        result = build_report(
+            run_engine(contract, facts_path, _aware(until), engine, fmt == "text", None, amendments)
+        )
+    else:
+        result = _stored_report(contract, engine, store, bool(facts_path or until or amendments))
     if fmt == "json":
         data = asdict(result)
         data["alerts"] = [e.id for e in result.alerts]
         click.echo(json.dumps(data, indent=2, default=str))
         return
     render(result, Console(width=140))
+
+
+def _stored_report(contract: str, engine: str, store: str, more_inputs: bool) -> Report:
+    """The report on what a store holds: it reads the store and adds nothing to it."""
+    from clausec.cli import UsageError
+    from clausec.cli_act import open_stored
+
+    if more_inputs:
+        raise UsageError(
+            "--store reports on what the store holds: add facts, amendments or move the "
+            "clock with `clausec run --store` first"
+        )
+    durable = open_stored(contract, engine, store)
+    try:
+        return build_report(durable.engine)
+    finally:
+        durable.close()

@@ -40,6 +40,9 @@ from runtime.store import Store, StoreError, Transaction, open_store, verify
 INPUTS = ("facts", "clock", "exercise", "discharge", "amendment")
 SNAPSHOT_EVERY = 100
 
+# An input to record: its kind, its payload, and the engine call that applies it.
+Step = tuple[str, dict[str, Any], Callable[[], list[Event]]]
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -219,14 +222,26 @@ class DurableEngine:
     def _record(
         self, kind: str, payload: dict[str, Any], action: Callable[[], list[Event]]
     ) -> list[Event]:
+        return self._record_all([(kind, payload, action)])
+
+    def _record_all(self, steps: list[Step]) -> list[Event]:
+        """Inputs in one transaction: all of them land, or none does."""
+        events: list[Event] = []
+        done = 0
         try:
             with self.store.writing() as tx:
-                return self.record_in(tx, kind, payload, action)
+                for kind, payload, action in steps:
+                    events += self.record_in(tx, kind, payload, action)
+                    done += 1
         except (FactError, EngineError):
-            raise  # refused before the engine changed
+            # A refused input changed nothing, but the inputs before it in this
+            # transaction did, and they are not in the store: rebuild next time.
+            self.stale = self.stale or done > 0
+            raise
         except BaseException:
             self.stale = True  # the engine may be ahead of the store: rebuild next time
             raise
+        return events
 
     def record_in(
         self,
@@ -239,8 +254,7 @@ class DurableEngine:
         one for all its contracts): catch up, act, append the input and its events. If the
         transaction does not commit, the caller must call `rewind`."""
         if self.stale:
-            self._fresh()
-            self._restore()
+            self._rebuild()
         if tx.last_seq(self.contract) > self.applied:  # another writer appended rows for it
             self._catch_up()
         events = action()  # a rejected input raises here: nothing is written
@@ -258,6 +272,21 @@ class DurableEngine:
         store, so it is rebuilt from the store before its next use."""
         self.stale = True
 
+    def _rebuild(self) -> None:
+        """The engine as the store has it: from its last snapshot, or from the start."""
+        ahead = self.engine
+        self._fresh()
+        ahead.close()
+        self._restore()
+        self._catch_up()
+
+    def _current(self) -> Engine:
+        """The engine, rebuilt first if it may be ahead of the store: what it shows is what
+        the store holds."""
+        if self.stale:
+            self._rebuild()
+        return self.engine
+
     # ------------------------------------------------------------ the Engine's API
 
     def ingest(self, facts: Iterable[Mapping[str, Any]]) -> list[Event]:
@@ -273,9 +302,19 @@ class DurableEngine:
             "clock", {"to": moment.isoformat()}, lambda: self.engine.advance_to(moment)
         )
 
-    def exercise(self, power: str, note: str = "") -> list[Event]:
-        return self._record(
-            "exercise", {"power": power, "note": note}, lambda: self.engine.exercise(power, note)
+    def exercise(self, power: str, note: str = "", at: datetime | None = None) -> list[Event]:
+        """Exercise an open power (see Engine.exercise). With `at`, the clock moves there
+        first, in the same transaction: a power the move grants can be exercised, and a
+        refused exercise leaves the clock, and the store, where they were."""
+        return self._record_all(
+            [
+                *self._clock_to(at),
+                (
+                    "exercise",
+                    {"power": power, "note": note},
+                    lambda: self.engine.exercise(power, note),
+                ),
+            ]
         )
 
     def amend(self, bundle: ir.Bundle) -> list[Event]:
@@ -284,29 +323,54 @@ class DurableEngine:
         payload = _bundle_payload(bundle)
         return self._record("amendment", payload, lambda: self.engine.amend(bundle))
 
-    def discharge(self, obligation: str, reason: str) -> list[Event]:
-        return self._record(
-            "discharge",
-            {"obligation": obligation, "reason": reason},
-            lambda: self.engine.discharge(obligation, reason),
+    def discharge(self, obligation: str, reason: str, at: datetime | None = None) -> list[Event]:
+        """Waive or release an open obligation instance (see Engine.discharge); `at` as for
+        `exercise`."""
+        return self._record_all(
+            [
+                *self._clock_to(at),
+                (
+                    "discharge",
+                    {"obligation": obligation, "reason": reason},
+                    lambda: self.engine.discharge(obligation, reason),
+                ),
+            ]
         )
 
+    def _clock_to(self, moment: datetime | None) -> list[Step]:
+        """The input that moves the clock to `moment` first, checked against the clock once
+        the store's latest inputs are applied."""
+        if moment is None:
+            return []
+        if moment.tzinfo is None:
+            raise EngineError("a decision's time needs a zone")
+
+        def move() -> list[Event]:
+            if moment < self.engine.clock:
+                raise EngineError(
+                    f"the clock of {self.contract} is at {self.engine.clock.isoformat()}: a "
+                    f"decision cannot be recorded earlier, at {moment.isoformat()}"
+                )
+            return self.engine.advance_to(moment)
+
+        return [("clock", {"to": moment.isoformat()}, move)]
+
     def events(self) -> list[Event]:
-        return self.engine.events()
+        return self._current().events()
 
     def obligations(self) -> list[Instance]:
-        return self.engine.obligations()
+        return self._current().obligations()
 
     def explain(self, event_id: str) -> Event:
-        return self.engine.explain(event_id)
+        return self._current().explain(event_id)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return self.engine.diagnostics
+        return self._current().diagnostics
 
     @property
     def clock(self) -> datetime:
-        return self.engine.clock
+        return self._current().clock
 
     def close(self) -> None:
         self.engine.close()

@@ -22,6 +22,13 @@ class Right:
     expires: str
     lapsed: bool  # lapsed unexercised: value lost
     ended: bool = False  # expired with the contract (a right to terminate it): nothing lost
+    exercised: str = ""  # the date it was exercised (UTC), if it was
+    name: str = ""  # what to exercise it as (`clausec exercise`, `Engine.exercise`)
+
+    @property
+    def open(self) -> bool:
+        """It can still be exercised."""
+        return not (self.lapsed or self.ended or self.exercised)
 
 
 @dataclass
@@ -87,10 +94,13 @@ def _rights(events: list[Event]) -> list[Right]:
     granted: dict[tuple[str, str | None], Event] = {}
     lapsed: set[tuple[str, str | None]] = set()
     ended: set[tuple[str, str | None]] = set()
+    exercised: dict[tuple[str, str | None], str] = {}
     for event in events:
         key = (event.clause, event.instance)
         if event.kind == "power.granted":
             granted[key] = event
+        elif event.kind == "power.exercised":
+            exercised[key] = event.time[:10]
         elif event.kind == "power.expired":
             reason = event.explanation.values.get("reason")
             (ended if reason == CONTRACT_ENDED else lapsed).add(key)
@@ -107,6 +117,8 @@ def _rights(events: list[Event]) -> list[Right]:
                 event.explanation.values.get("expires", "never")[:10],
                 key in lapsed,
                 key in ended,
+                exercised.get(key, ""),
+                str(event.explanation.values.get("exercise as", "")),
             )
         )
     return sorted(rights, key=lambda r: (r.lapsed, r.expires))
