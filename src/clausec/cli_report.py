@@ -100,7 +100,7 @@ def report(
         data["alerts"] = [e.id for e in result.alerts]
         click.echo(json.dumps(data, indent=2, default=str))
         return
-    render(result, Console(width=140))
+    render(result, Console(width=160))
 
 
 def _stored_report(contract: str, engine: str, store: str, more_inputs: bool) -> Report:

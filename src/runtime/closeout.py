@@ -12,6 +12,7 @@ from runtime.agenda import Call
 from runtime.claims import is_forfeiture
 from runtime.derived import closeout_duties
 from runtime.evaluate import evaluate
+from runtime.events import money_kind
 from runtime.money import Money
 from runtime.obligations import OPEN, Instance, ObligationKernel
 from runtime.reparation import settle_lateness
@@ -104,8 +105,6 @@ def settle(kernel: ObligationKernel, now: datetime) -> None:
     _statement(kernel, now)
 
 
-INCENTIVE_KINDS = ("incentive", "bonus", "rebate")
-
 
 def _statement(kernel: ObligationKernel, now: datetime) -> None:
     """Totals by kind and by clause, and the net between the parties from the customer's
@@ -116,13 +115,7 @@ def _statement(kernel: ObligationKernel, now: datetime) -> None:
     by_clause: dict[str, Money] = defaultdict(lambda: zero)
     net = zero
     for charge in ctx.charges:
-        group = (
-            "credit"
-            if charge.kind == "credit"
-            else "incentive"
-            if charge.kind in INCENTIVE_KINDS
-            else "penalty"
-        )
+        group = money_kind(charge.kind)
         totals[group] = totals[group] + charge.amount
         if is_forfeiture(charge):
             totals["forfeited"] = totals["forfeited"] + charge.amount

@@ -39,6 +39,17 @@ KINDS = (
     "closeout",
 )
 
+INCENTIVE_KINDS = ("incentive", "bonus", "rebate")
+
+
+def money_kind(amount_kind: str) -> str:
+    """The event kind an amount fires as, by the way the money goes: `credit`, `incentive`
+    (a bonus, a rebate) or `penalty` (a penalty, damages, interest). The ledger keeps the
+    amount's own kind."""
+    if amount_kind == "credit":
+        return "credit"
+    return "incentive" if amount_kind in INCENTIVE_KINDS else "penalty"
+
 
 class Explanation(BaseModel):
     model_config = ConfigDict(frozen=True)

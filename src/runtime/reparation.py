@@ -21,6 +21,7 @@ from runtime.amounts import Trace, units_late
 from runtime.calendar import ContractTime
 from runtime.derived import required
 from runtime.evaluate import Duration, Scope, evaluate, is_missing
+from runtime.events import money_kind
 from runtime.evidence import performed_at
 from runtime.money import Money
 
@@ -332,7 +333,7 @@ def _charge(
     local = "%Y-%m-%d %H:%M %Z"
     event = ctx.emit(
         inst.spec.id,
-        "penalty",
+        money_kind(amount.kind),
         now,
         f"{amount.kind} of {charged} for {late.days} days late",
         instance=inst.id,
