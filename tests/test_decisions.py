@@ -75,8 +75,9 @@ def test_the_report_names_an_open_right_and_exercising_it_closes_it(store: str) 
     assert closeout["amount"] == "24800.00 EUR"
     (right,) = report(store)["rights"]
     assert right["exercised"] == "2026-08-10"
-    text = clausec("report", CONTRACT, "--store", store)
-    assert "Rights exercised" in text.stdout
+    text = clausec("report", CONTRACT, "--store", store).stdout
+    exercised = text[text.index("Rights exercised") : text.index("Rights that lapsed")]
+    assert "lot2.deliver" in exercised and "2026-08-10" in exercised
     status = clausec("status", store, "--within", "60", "--format", "json")
     assert json.loads(status.stdout)[0]["lapsing"] == []  # exercised: it cannot lapse
 
@@ -116,6 +117,16 @@ def test_a_refused_decision_records_nothing_not_even_its_clock(
     assert done.exit_code == 2 and message in done.output, done.output
     assert ledger_rows(store) == before
     assert report(store)["clock"].startswith("2026-08-01")
+
+
+def test_tables_print_ids_and_notes_as_written(store: str) -> None:
+    """Nothing a contract or a party writes is read as rich markup: an instance id keeps its
+    brackets, and a note with a closing tag in it is printed, not a crash."""
+    text = clausec("report", CONTRACT, "--store", store).stdout
+    assert "late_lot2.recovery_plan[lot2.deliver]" in text
+    done = clausec("exercise", CONTRACT, POWER, "--store", store, "--note", "per letter [/ref] 114")
+    assert done.exit_code == 0, done.output
+    assert "per letter [/ref] 114" in done.stdout
 
 
 def test_a_right_is_exercised_once(store: str) -> None:
@@ -167,7 +178,7 @@ def test_a_refused_exercise_at_a_later_time_leaves_the_engine_usable(store_url: 
     engine = DurableEngine(bundle, open_store(store_url))
     try:
         engine.ingest([LOT1])
-        with pytest.raises(EngineError, match="no power 'lot2.deliver/nothing'"):
+        with pytest.raises(EngineError, match=r"no power 'lot2\.deliver/nothing'"):
             engine.exercise("lot2.deliver/nothing", at=TERMINATED)
         assert engine.clock < TERMINATED
         fired = [e.kind for e in engine.exercise(POWER, "by letter", at=TERMINATED)]
@@ -181,3 +192,27 @@ def test_a_refused_exercise_at_a_later_time_leaves_the_engine_usable(store_url: 
         assert [e.kind for e in reopened.events()].count("power.exercised") == 1
     finally:
         reopened.close()
+
+
+def test_a_snapshot_after_a_refused_decision_holds_only_what_the_store_holds(
+    tmp_path: Path,
+) -> None:
+    """The refused decision's clock move never reached the store, so a snapshot taken next
+    must not carry it: restart from the snapshot equals a replay of the ledger."""
+    bundle = compile_or_raise(CONTRACT)
+    path = tmp_path / "store.db"
+    engine = DurableEngine(bundle, open_store(path))
+    engine.ingest([LOT1])
+    with pytest.raises(EngineError):
+        engine.exercise("lot2.deliver/nothing", at=TERMINATED)
+    engine.snapshot()
+    engine.close()
+    restored = DurableEngine(bundle, open_store(path))
+    replayed = DurableEngine(bundle, open_store(path), snapshot_every=0)
+    try:
+        assert restored.restored_from > 0 and replayed.restored_from == 0
+        assert restored.clock == replayed.clock < TERMINATED
+        assert [e.id for e in restored.events()] == [e.id for e in replayed.events()]
+    finally:
+        restored.close()
+        replayed.close()

@@ -13,7 +13,6 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -24,6 +23,7 @@ from clausec.cli_run import (
     event_table,
     input_errors,
     report_runtime_diagnostics,
+    require_store,
 )
 from runtime.durable import DurableEngine
 from runtime.engine import EngineError, load_bundle
@@ -49,7 +49,7 @@ FORMAT = click.option(
 
 @click.command()
 @click.argument("contract", type=click.Path(exists=True, dir_okay=False))
-@click.argument("power")
+@click.argument("right")
 @STORE
 @AT
 @click.option("--note", default="", help="What the holder said, kept with the event.")
@@ -57,17 +57,17 @@ FORMAT = click.option(
 @FORMAT
 def exercise(
     contract: str,
-    power: str,
+    right: str,
     store: str,
     at: datetime | None,
     note: str,
     engine: str,
     fmt: str,
 ) -> None:
-    """Exercise an open right of CONTRACT, named as the report shows it ("exercise as"):
+    """Exercise an open RIGHT of CONTRACT, named as the report shows it ("exercise as"):
     a credit claim, a suspension, a termination. Prints the events it fires; nothing is
     recorded if the right is not open."""
-    _decide(contract, store, engine, fmt, lambda d: d.exercise(power, note, _aware(at)))
+    _decide(contract, store, engine, fmt, lambda d: d.exercise(right, note, _aware(at)))
 
 
 @click.command()
@@ -102,10 +102,11 @@ def _decide(
     """Open the contract's state in `store`, record the decision, print what it fired."""
     durable = open_stored(contract, engine, store)
     try:
+        earlier = len(durable.diagnostics)  # the history's own were reported when it ran
         with input_errors():
             events = decision(durable)
         zone = durable.engine.ctx.time.zone
-        report_runtime_diagnostics(durable.engine)
+        report_runtime_diagnostics(durable.engine, since=earlier)
     finally:
         durable.close()
     if fmt == "json":
@@ -119,8 +120,7 @@ def open_stored(contract: str, engine: str, store: str) -> DurableEngine:
     on, a contract the store has never run is a mistake in the name of one or the other."""
     from clausec.cli import UsageError
 
-    if "://" not in store and not Path(store).is_file():
-        raise UsageError(f"no such store: {store}")
+    require_store(store)
     try:
         bundle = load_bundle(contract)
     except EngineError as error:  # the contract does not compile: its diagnostics

@@ -20,7 +20,14 @@ from rich.console import Console
 from rich.table import Table
 
 from clausec import ir
-from clausec.cli_run import ENGINE, _batches, input_errors, read_facts
+from clausec.cli_run import (
+    ENGINE,
+    _batches,
+    input_errors,
+    read_facts,
+    require_store,
+    text_table,
+)
 from runtime.collector import service_collector
 from runtime.engine import EngineError
 from runtime.events import Event
@@ -110,20 +117,20 @@ def _when(text: str) -> datetime | None:
 
 
 def portfolio_table(events: list[tuple[str, Event]]) -> Table:
-    table = Table(header_style="bold")
-    for column in ("time (UTC)", "contract", "kind", "clause", "amount", "what"):
-        table.add_column(column, overflow="fold")
-    for contract, event in events:
-        clause = event.clause + (f" ({event.ref})" if event.ref else "")
-        table.add_row(
-            event.time[:16].replace("T", " "),
-            contract,
-            event.kind,
-            clause,
-            event.amount or "",
-            event.explanation.summary,
-        )
-    return table
+    return text_table(
+        ("time (UTC)", "contract", "kind", "clause", "amount", "what"),
+        (
+            (
+                event.time[:16].replace("T", " "),
+                contract,
+                event.kind,
+                event.clause + (f" ({event.ref})" if event.ref else ""),
+                event.amount or "",
+                event.explanation.summary,
+            )
+            for contract, event in events
+        ),
+    )
 
 
 # ------------------------------------------------------------------ status
@@ -186,8 +193,7 @@ def contract_status(contract: str, portfolio: Portfolio, within: int) -> Contrac
 
 def render_status(location: str, statuses: list[ContractStatus], within: int) -> None:
     console = Console(width=160)
-    summary = Table(title=f"Contracts in {location}", title_justify="left", header_style="bold")
-    for column in (
+    columns = (
         "contract",
         "version",
         "as of (UTC)",
@@ -197,39 +203,44 @@ def render_status(location: str, statuses: list[ContractStatus], within: int) ->
         "penalties",
         "rights lapsed",
         "lapsing soon",
-    ):
-        summary.add_column(column, overflow="fold")
-    for s in statuses:
-        summary.add_row(
+    )
+    summary = [
+        (
             s.contract,
-            str(s.version),
+            s.version,
             s.clock[:16].replace("T", " "),
-            str(s.open_obligations),
-            str(s.overdue),
+            s.open_obligations,
+            s.overdue,
             s.credits_due,
             s.penalties_owed,
-            str(s.rights_lapsed),
-            str(len(s.lapsing)),
+            s.rights_lapsed,
+            len(s.lapsing),
         )
-    console.print(summary)
-    lapsing = Table(
-        title=f"Rights that lapse within {within} days unless exercised",
-        title_justify="left",
-        header_style="bold",
+        for s in statuses
+    ]
+    console.print(text_table(columns, summary, f"Contracts in {location}"))
+    console.print(
+        text_table(
+            ("contract", "clause", "holder", "right", "expires"),
+            [
+                (r.contract, r.clause, r.holder, r.right, r.expires)
+                for s in statuses
+                for r in s.lapsing
+            ],
+            f"Rights that lapse within {within} days unless exercised",
+        )
     )
-    for column in ("contract", "clause", "holder", "right", "expires"):
-        lapsing.add_column(column, overflow="fold")
-    for s in statuses:
-        for r in s.lapsing:
-            lapsing.add_row(r.contract, r.clause, r.holder, r.right, r.expires)
-    console.print(lapsing)
-    overdue = Table(title="Overdue obligations", title_justify="left", header_style="bold")
-    for column in ("contract", "obligation", "owner", "deadline"):
-        overdue.add_column(column, overflow="fold")
-    for s in statuses:
-        for d in s.overdue_obligations:
-            overdue.add_row(s.contract, d["obligation"], d["owner"], d["deadline"])
-    console.print(overdue)
+    console.print(
+        text_table(
+            ("contract", "obligation", "owner", "deadline"),
+            [
+                (s.contract, d["obligation"], d["owner"], d["deadline"])
+                for s in statuses
+                for d in s.overdue_obligations
+            ],
+            "Overdue obligations",
+        )
+    )
 
 
 @click.command()
@@ -247,8 +258,7 @@ def status(store: str, within: int, engine: str, fmt: str) -> None:
     and rights about to lapse, as recorded (nothing is added to the store)."""
     from clausec.cli import UsageError
 
-    if "://" not in store and not Path(store).is_file():
-        raise UsageError(f"no such store: {store}")
+    require_store(store)
     portfolio = open_portfolio(store, engine)
     try:
         contracts = portfolio.load_stored()

@@ -9,19 +9,15 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from clausec.cli_run import AMEND, ENGINE, UNTIL, _aware, run_engine
+from clausec.cli_run import AMEND, ENGINE, UNTIL, _aware, run_engine, text_table
 from runtime.report import Report, build_report
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(str(cell) for cell in row))
-    return table
+    return text_table(columns, rows, title)
 
 
 def render(report: Report, console: Console) -> None:
@@ -32,7 +28,8 @@ def render(report: Report, console: Console) -> None:
     )
     console.print(
         f"[bold]Position at {report.clock:%Y-%m-%d %H:%M} UTC[/bold]: "
-        f"{owed or 'nothing owed either way'}." + (f" [bold red]{lost}.[/bold red]" if lost else "")
+        f"{escape(owed) or 'nothing owed either way'}."
+        + (f" [bold red]{escape(lost)}.[/bold red]" if lost else "")
     )
     console.print(_table("Money by clause", ("clause", "kind", "amount"), report.by_clause))
     console.print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from runtime.durable import DurableEngine
 from runtime.engine import Engine, EngineError
@@ -70,6 +71,17 @@ def input_errors() -> Iterator[None]:
 def _batches(facts: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(facts), BATCH):
         yield facts[start : start + BATCH]
+
+
+def require_store(store: str) -> None:
+    """A store to read must exist: opening a missing SQLite file would create an empty one."""
+    from clausec.cli import UsageError
+
+    if store.startswith(("postgresql://", "postgres://")):
+        return
+    path = Path(store.removeprefix("sqlite:///"))
+    if ("://" not in str(path)) and not path.is_file():
+        raise UsageError(f"no such store: {store}")
 
 
 def _open(contract: str, engine: str, store: str | None) -> Engine | DurableEngine:
@@ -156,29 +168,47 @@ def run_engine(
     return core
 
 
-def report_runtime_diagnostics(runner: Engine) -> None:
-    """Clauses that failed at run time go to stderr; the exit code becomes 1 at the end."""
-    for diagnostic in runner.diagnostics:
+def report_runtime_diagnostics(runner: Engine, since: int = 0) -> None:
+    """Clauses that failed at run time (from the `since`-th diagnostic on) go to stderr; the
+    exit code becomes 1 at the end."""
+    fresh = runner.diagnostics[since:]
+    for diagnostic in fresh:
         click.echo(f"{diagnostic.level}[{diagnostic.code}]: {diagnostic.message}", err=True)
-    if runner.diagnostics:
+    if fresh:
         click.get_current_context().call_on_close(lambda: sys.exit(1))
 
 
-def event_table(events: list[Event], zone: Any) -> Table:
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("time", "kind", "clause", "amount", "what"):
+def text_table(
+    columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None
+) -> Table:
+    """A table of plain text: no cell is read as rich markup, so an instance id such as
+    `plan[lot2.deliver]` or a note with brackets in it prints as it was written."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
         table.add_column(column, overflow="fold")
-    for event in events:
-        moment = datetime.fromisoformat(event.time.replace("Z", "+00:00")).astimezone(zone)
-        clause = event.clause + (f" ({event.ref})" if event.ref else "")
-        table.add_row(
-            f"{moment:%Y-%m-%d %H:%M}",
-            event.kind,
-            clause,
-            event.amount or "",
-            event.explanation.summary,
-        )
+    for row in rows:
+        table.add_row(*(Text(str(cell)) for cell in row))
     return table
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def event_table(events: list[Event], zone: Any) -> Table:
+    return text_table(
+        ("time", "kind", "clause", "amount", "what"),
+        (
+            (
+                f"{_moment(e.time).astimezone(zone):%Y-%m-%d %H:%M}",
+                e.kind,
+                e.clause + (f" ({e.ref})" if e.ref else ""),
+                e.amount or "",
+                e.explanation.summary,
+            )
+            for e in events
+        ),
+    )
 
 
 UNTIL = click.option(

@@ -155,6 +155,8 @@ class DurableEngine:
         if self.engine_name not in SNAPSHOT_MATCHERS:
             raise StoreError(f"the {self.engine_name} matcher cannot be snapshotted")
         with self.store.writing() as tx:
+            if self.stale:  # never save state the ledger does not hold
+                self._rebuild()
             self._catch_up()
             self.applied = self._write_snapshot(tx)
         return self.applied

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from runtime.calendar import ContractTime
 from runtime.claims import is_forfeiture
 from runtime.engine import Engine
 from runtime.events import Event
@@ -22,7 +23,7 @@ class Right:
     expires: str
     lapsed: bool  # lapsed unexercised: value lost
     ended: bool = False  # expired with the contract (a right to terminate it): nothing lost
-    exercised: str = ""  # the date it was exercised (UTC), if it was
+    exercised: str = ""  # the date it was exercised (in the contract's zone), if it was
     name: str = ""  # what to exercise it as (`clausec exercise`, `Engine.exercise`)
 
     @property
@@ -69,7 +70,7 @@ def build_report(engine: Engine) -> Report:
         if is_forfeiture(charge):  # a credit whose claim lapsed: money left on the table
             report.forfeited[payee] = report.forfeited.get(payee, zero) - charge.amount
     report.by_clause = [(c, k, v) for (c, k), v in sorted(totals.items())]
-    report.rights = _rights(engine.events())
+    report.rights = _rights(engine.events(), ctx.time)
     for inst in engine.obligations():
         if inst.state in ("in_effect", "suspended") or (
             inst.state == "violated" and inst.performed is None
@@ -90,7 +91,7 @@ def build_report(engine: Engine) -> Report:
     return report
 
 
-def _rights(events: list[Event]) -> list[Right]:
+def _rights(events: list[Event], time: ContractTime) -> list[Right]:
     granted: dict[tuple[str, str | None], Event] = {}
     lapsed: set[tuple[str, str | None]] = set()
     ended: set[tuple[str, str | None]] = set()
@@ -100,7 +101,8 @@ def _rights(events: list[Event]) -> list[Right]:
         if event.kind == "power.granted":
             granted[key] = event
         elif event.kind == "power.exercised":
-            exercised[key] = event.time[:10]
+            moment = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
+            exercised[key] = time.local(moment).date().isoformat()
         elif event.kind == "power.expired":
             reason = event.explanation.values.get("reason")
             (ended if reason == CONTRACT_ENDED else lapsed).add(key)
