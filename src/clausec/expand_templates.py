@@ -172,9 +172,9 @@ def instantiate(
     `Origin`: the `use` and the parameters it reads, so that its text can show their values."""
     params = {m.name: m for m in template.members if isinstance(m, n.ParamDecl)}
     bindings, diagnostics = _bind_arguments(params, use)
+    members: list[n.Member] = _lift_enums(params, bindings, use.alias)
     local = {m.name for m in template.members if isinstance(m, _NAMED)}
     substitute = _Substitution(use.alias, bindings, local)
-    members: list[n.Member] = []
     for member in template.members:
         if isinstance(member, n.ParamDecl | n.SummaryStmt):
             continue
@@ -197,6 +197,23 @@ def instantiate(
             renamed = dataclasses.replace(renamed, origin=origin)
         members.append(renamed)
     return members, diagnostics
+
+
+def _lift_enums(
+    params: Mapping[str, n.ParamDecl], bindings: dict[str, n.Expr], alias: str
+) -> list[n.Member]:
+    """An enum parameter becomes a parameter of the contract, `alias.name`, set to its
+    argument. Substituted in place, its value would be a bare name such as `at_most`, which
+    is only an enum value where the other side of a comparison says which enum: in the
+    template's `direction == at_least` neither side would."""
+    lifted: list[n.Member] = []
+    for name, param in params.items():
+        value = bindings.get(name)
+        if not param.type.enum or value is None:
+            continue
+        lifted.append(n.ParamDecl(f"{alias}.{name}", param.type, value, param.span))
+        bindings[name] = n.Name(f"{alias}.{name}", value.span)
+    return lifted
 
 
 def _params_used(member: n.Member, params: Mapping[str, n.ParamDecl]) -> set[str]:

@@ -140,7 +140,7 @@ def grant_power(
     with_notice = f", on {notice} notice" if notice else ""
     kernel.powers.grant(
         spec.id,
-        f"{instance}:{step.action}",
+        f"{instance}:{step.action}" + (f":{step.holder}" if _shared(spec, step) else ""),
         step.holder or "",
         step.action or "",
         now,
@@ -149,6 +149,23 @@ def grant_power(
         causes,
         {"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
         notice=notice if isinstance(notice, Duration) and notice.amount else None,
+    )
+
+
+def _shared(spec: ir.Clause, step: ir.Step) -> bool:
+    """Whether the clause grants the same power to another holder too: then each holder's
+    right is an instance of its own, named with the holder (`2026-Q1:renegotiate:buyer`)."""
+    steps = (
+        spec.reparation
+        if isinstance(spec, ir.Obligation)
+        else spec.powers
+        if isinstance(spec, ir.Trigger)
+        else []
+    )
+    return any(
+        other.action == step.action and other.holder != step.holder
+        for other in steps
+        if other.kind in ("power", "late_power")
     )
 
 
