@@ -76,6 +76,8 @@ CODES: dict[str, Code] = {
     "CC319": Code("percent out of range"),
     "CC320": Code("more than one contract in a file"),
     "CC321": Code("amendment checked without its contract", _W),
+    "CC322": Code("SLA reads metrics measured over different windows"),
+    "CC323": Code("aggregation outside a metric"),
     # runtime
     "RT401": Code("a clause failed at run time; the other clauses went on"),
     "RT402": Code("currencies do not match at run time"),
