@@ -216,3 +216,26 @@ def test_a_snapshot_after_a_refused_decision_holds_only_what_the_store_holds(
     finally:
         restored.close()
         replayed.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ledger", "verify"],
+        ["ledger", "history"],
+        ["status"],
+        ["report", str(CONTRACT), "--store"],
+        ["exercise", str(CONTRACT), POWER, "--store"],
+    ],
+    ids=lambda c: " ".join(c[:2]) if c[0] == "ledger" else c[0],
+)
+@pytest.mark.parametrize("scheme", ["", "sqlite:///"])
+def test_a_missing_store_is_named_and_not_created(
+    tmp_path: Path, command: list[str], scheme: str
+) -> None:
+    """A mistyped path must not pass as an empty store (`ledger verify` said 'ledger ok: 0
+    rows' and exited 0), and must not be created."""
+    missing = tmp_path / "mistyped.db"
+    done = clausec(*command, f"{scheme}{missing}")
+    assert done.exit_code == 2 and "no such store" in done.output, done.output
+    assert not missing.exists()

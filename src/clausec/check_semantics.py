@@ -4,9 +4,9 @@ Input: the expanded contract, its symbols and types. Output: CC3xx diagnostics: 
 header (CC311) or empty effective period (CC312); tier, band and cap problems (`check_tiers`);
 obligations with no deadline that are not ongoing (CC306); debtors, creditors and power holders
 that are not roles or parties (CC307); statements given twice (CC314); SLAs with no target
-(CC317) or reading metrics whose windows never meet (CC322); aggregations outside a metric
-(CC323); clauses too large for the rete matcher (CC313); unused parameters (CC308) and fact
-schemas (CC316), as warnings. Cycles are found by `build_graph`.
+(CC317); how metrics are read (CC322, CC323: `check_metric_use`); clauses too large for the
+rete matcher (CC313); unused parameters (CC308) and fact schemas (CC316), as warnings.
+Cycles are found by `build_graph`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from datetime import date
 from typing import Any
 
 from clausec import nodes as n
+from clausec.check_metric_use import check_metric_use
 from clausec.check_tiers import check_bands, check_caps, check_tier_table
 from clausec.check_types import TypeTable
 from clausec.const_eval import fold
 from clausec.diagnostics import Diagnostic, did_you_mean
-from clausec.infer_calls import FUNCTIONS
 from clausec.resolve_names import Symbols
 from clausec.rewrite import walk
-from clausec.values import Duration
 
 REQUIRED_HEADER = ("id", "version", "effective", "timezone", "currency")
 # durable-rules freezes past 512 conditions under one node; stay far below it.
@@ -41,11 +40,9 @@ def check_semantics(
         nodes = walked[id(member)] = list(walk(member))
         out.extend(_check_actors(nodes, symbols))
         out.extend(_check_size(member, nodes))
-        if not isinstance(member, n.MetricDecl):
-            out.extend(_check_aggregations(nodes))
+        out.extend(check_metric_use(member, nodes, symbols))
         if isinstance(member, n.SlaDecl):
             out.extend(_check_sla(member, symbols))
-            out.extend(_check_windows(member, nodes, symbols))
         elif isinstance(member, n.ObligationDecl):
             out.extend(_check_obligation(member))
         elif isinstance(member, n.IncentiveDecl | n.AggregateCap):
@@ -134,65 +131,6 @@ def _check_sla(sla: n.SlaDecl, symbols: Symbols) -> Iterable[Diagnostic]:
         yield Diagnostic("CC317", f"SLA '{sla.name}' earns back credits but has none", sla.span)
     yield from _check_amounts(sla.stmts, target, symbols)
     yield from _check_percent_ranges(sla, symbols)
-
-
-def _check_windows(sla: n.SlaDecl, nodes: list[Any], symbols: Symbols) -> Iterable[Diagnostic]:
-    """An SLA is assessed for a window once every metric it reads has a reading for that
-    window, by name: metrics whose windows are named differently never all have one."""
-    names = {node.name for node in nodes if isinstance(node, n.Name)}
-    names |= {s.metric.dotted for s in nodes if isinstance(s, n.SlaStmt) and s.metric}
-    metrics = [symbols.metrics[name] for name in sorted(names) if name in symbols.metrics]
-    if len({_window_names(m.window) for m in metrics}) > 1:
-        listed = ", ".join(f"'{m.name}' per {_window_text(m.window)}" for m in metrics)
-        yield Diagnostic(
-            "CC322",
-            f"SLA '{sla.name}' reads metrics measured over different windows ({listed}), "
-            "so no window has a reading of each: it would never be assessed",
-            sla.span,
-            help="measure them over windows that end together: next to a `rolling 6 months`, "
-            "a monthly count is `per rolling 1 month`",
-        )
-
-
-SCALAR_FUNCTIONS = ("floor", "ceil", "abs", "round", "ratio")
-
-
-def _check_aggregations(nodes: list[Any]) -> Iterable[Diagnostic]:
-    """An aggregation reads the facts of a measurement window, which only a metric has."""
-    for node in nodes:
-        if not isinstance(node, n.Call) or node.func in SCALAR_FUNCTIONS:
-            continue
-        if node.func not in FUNCTIONS:  # CC215 says so
-            continue
-        if node.func in ("min", "max") and len(node.args) >= 2:
-            continue  # the smaller or larger of two values
-        yield Diagnostic(
-            "CC323",
-            f"{node.func}() aggregates the facts of a measurement window, which only a "
-            "metric has",
-            node.span,
-            help=f"aggregate in a metric (`metric NAME per calendar month = {node.func}(...)`), "
-            "which SLAs and triggers read by its name",
-        )
-
-
-def _window_names(window: n.Window) -> tuple[object, ...]:
-    """How a metric's windows are named at run time (runtime.windows): rolling windows by the
-    day or the month they end, the others by their period."""
-    if window.kind == "rolling":
-        unit = window.duration.unit if isinstance(window.duration, Duration) else ""
-        return ("rolling", "month" if unit in ("month", "year") else "day")
-    return (window.kind, window.period, window.fact, window.start_day)
-
-
-def _window_text(window: n.Window) -> str:
-    """The window as written after `per`."""
-    return {
-        "rolling": f"rolling {window.duration}",
-        "calendar": f"calendar {window.period}",
-        "contract_year": "contract year",
-        "billing": f"billing cycle from day {window.start_day}",
-    }.get(window.kind, f"each {window.fact}")
 
 
 def _check_percent_ranges(sla: n.SlaDecl, symbols: Symbols) -> Iterable[Diagnostic]:

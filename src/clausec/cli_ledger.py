@@ -22,7 +22,9 @@ def ledger() -> None:
 def verify_command(store: str, fmt: str) -> None:
     """Check that no ledger row was edited, deleted or reordered."""
     from clausec.cli import UsageError
+    from clausec.cli_run import require_store
 
+    require_store(store)  # a mistyped path must not pass as an empty, intact ledger
     try:
         opened = open_store(store)
         rows = sum(1 for _ in opened.rows())
@@ -57,7 +59,9 @@ def history_command(store: str, fmt: str) -> None:
     """The version chain of every contract in a store: each bundle and amendment loaded,
     with the ledger row that records it."""
     from clausec.cli import UsageError
+    from clausec.cli_run import require_store
 
+    require_store(store)
     chain: list[dict[str, object]] = []
     try:
         opened = open_store(store)

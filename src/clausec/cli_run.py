@@ -183,7 +183,7 @@ def text_table(
 ) -> Table:
     """A table of plain text: no cell is read as rich markup, so an instance id such as
     `plan[lot2.deliver]` or a note with brackets in it prints as it was written."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:

@@ -76,7 +76,7 @@ CODES: dict[str, Code] = {
     "CC319": Code("percent out of range"),
     "CC320": Code("more than one contract in a file"),
     "CC321": Code("amendment checked without its contract", _W),
-    "CC322": Code("SLA reads metrics measured over different windows"),
+    "CC322": Code("metrics read together are measured over windows that never meet"),
     "CC323": Code("aggregation outside a metric"),
     # runtime
     "RT401": Code("a clause failed at run time; the other clauses went on"),

@@ -51,8 +51,10 @@ class Compilation:
         return not has_errors(self.diagnostics)
 
     def add(self, diagnostics: list[Diagnostic]) -> bool:
-        """Record a pass's diagnostics; True if the pipeline may go on."""
-        self.diagnostics.extend(diagnostics)
+        """Record a pass's diagnostics, each once (a template used twice checks its clauses
+        twice, at the same place); True if the pipeline may go on."""
+        seen = set(self.diagnostics)
+        self.diagnostics.extend(d for d in dict.fromkeys(diagnostics) if d not in seen)
         return self.ok
 
 

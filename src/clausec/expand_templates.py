@@ -172,7 +172,8 @@ def instantiate(
     `Origin`: the `use` and the parameters it reads, so that its text can show their values."""
     params = {m.name: m for m in template.members if isinstance(m, n.ParamDecl)}
     bindings, diagnostics = _bind_arguments(params, use)
-    members: list[n.Member] = _lift_enums(params, bindings, use.alias)
+    read = set().union(*(_params_used(m, params) for m in template.members))
+    members: list[n.Member] = _lift_enums(params, bindings, use.alias, read, contract_params)
     local = {m.name for m in template.members if isinstance(m, _NAMED)}
     substitute = _Substitution(use.alias, bindings, local)
     for member in template.members:
@@ -200,16 +201,23 @@ def instantiate(
 
 
 def _lift_enums(
-    params: Mapping[str, n.ParamDecl], bindings: dict[str, n.Expr], alias: str
+    params: Mapping[str, n.ParamDecl],
+    bindings: dict[str, n.Expr],
+    alias: str,
+    read: set[str],
+    contract_params: Mapping[str, n.ParamDecl] | None,
 ) -> list[n.Member]:
-    """An enum parameter becomes a parameter of the contract, `alias.name`, set to its
-    argument. Substituted in place, its value would be a bare name such as `at_most`, which
-    is only an enum value where the other side of a comparison says which enum: in the
-    template's `direction == at_least` neither side would."""
+    """An enum parameter the template reads becomes a parameter of the contract,
+    `alias.name`, set to its argument. Substituted in place, its value would be a bare name
+    such as `at_most`, which is only an enum value where the other side of a comparison says
+    which enum: in the template's `direction == at_least` neither side would. An argument
+    that names a contract parameter is substituted as that name, which has its type."""
     lifted: list[n.Member] = []
     for name, param in params.items():
         value = bindings.get(name)
-        if not param.type.enum or value is None:
+        if not param.type.enum or value is None or name not in read:
+            continue
+        if isinstance(value, n.Name) and value.name in (contract_params or {}):
             continue
         lifted.append(n.ParamDecl(f"{alias}.{name}", param.type, value, param.span))
         bindings[name] = n.Name(f"{alias}.{name}", value.span)

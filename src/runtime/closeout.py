@@ -105,7 +105,6 @@ def settle(kernel: ObligationKernel, now: datetime) -> None:
     _statement(kernel, now)
 
 
-
 def _statement(kernel: ObligationKernel, now: datetime) -> None:
     """Totals by kind and by clause, and the net between the parties from the customer's
     (the first party's) side: what is owed to it minus what it owes."""

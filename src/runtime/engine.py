@@ -46,7 +46,7 @@ def load_bundle(source: ir.Bundle | str | Path) -> ir.Bundle:
         from clausec.diagnostics import render_all
 
         result = compile_contract(path)
-        if result.bundle is None and not result.diagnostics:
+        if result.bundle is None and not any(d.is_error for d in result.diagnostics):
             raise EngineError(
                 f"{path} holds no contract: it is a library of templates, or an amendment "
                 "(which loads onto its contract: `--amend`, `Engine.amend`)"

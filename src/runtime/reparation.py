@@ -140,7 +140,7 @@ def grant_power(
     with_notice = f", on {notice} notice" if notice else ""
     kernel.powers.grant(
         spec.id,
-        f"{instance}:{step.action}" + (f":{step.holder}" if _shared(spec, step) else ""),
+        right_instance(spec, instance, step),
         step.holder or "",
         step.action or "",
         now,
@@ -150,6 +150,12 @@ def grant_power(
         {"expires": ctx.time.local(expiry).isoformat() if expiry else "never"},
         notice=notice if isinstance(notice, Duration) and notice.amount else None,
     )
+
+
+def right_instance(spec: ir.Clause, instance: str, step: ir.Step) -> str:
+    """The instance a right granted by `step` is known by: `2026-Q1:request_renegotiation`,
+    with its holder when the clause grants the same power to another holder too."""
+    return f"{instance}:{step.action}" + (f":{step.holder}" if _shared(spec, step) else "")
 
 
 def _shared(spec: ir.Clause, step: ir.Step) -> bool:
@@ -304,7 +310,7 @@ def _withdraw_late_powers(
             continue
         threshold = evaluate(step.threshold, kernel.ctx.scope())
         kernel.powers.withdraw(
-            f"{inst.spec.id}/{inst.id}:{step.action}",
+            f"{inst.spec.id}/{right_instance(inst.spec, inst.id, step)}",
             now,
             f"{', '.join(facts)} shows performance {late.days} days late, not more than "
             f"{threshold}",
