@@ -322,6 +322,9 @@ def test_new_scaffolds_a_contract_that_checks(
     checked = invoke("check", "acme_hosting")
     assert checked.exit_code == 0
     assert SUMMARY_OK in checked.output
+    tested = invoke("test", "acme_hosting")  # the first scenario passes as scaffolded
+    assert tested.exit_code == 0, tested.output
+    assert "1 scenarios: 2 passed, 0 failed" in tested.output
 
 
 def test_new_refuses_an_existing_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -435,3 +438,43 @@ def test_console_script_never_shows_a_traceback_even_for_a_crash(tmp_path: Path)
     result = run_clausec("fmt", "latin1.clause", cwd=tmp_path)
     assert result.returncode in (1, 2)
     assert "utf-8" in (result.stderr + result.stdout).lower()
+
+
+# ---------------------------------------------------------------- facts files and scenario files
+
+FLAGSHIP_CONTRACT = ROOT / "examples/managed_hosting/contract.clause"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[1, 2]\n", "facts.jsonl:1: a fact is a JSON object {...}, not an array"),
+        (b'\n\n"downtime"\n', "facts.jsonl:3: a fact is a JSON object {...}, not a string"),
+        (b"null\n", "facts.jsonl:1: a fact is a JSON object {...}, not null"),
+        (b"42\n", "facts.jsonl:1: a fact is a JSON object {...}, not a number"),
+        ("{\"id\": \"d\u00e9\"}\n".encode("latin-1"), "facts.jsonl: not UTF-8 text (byte 9)"),
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "facts.jsonl:1: nested too deeply"),
+    ],
+    ids=["array", "string", "null", "number", "latin-1", "deep"],
+)
+def test_a_facts_line_that_is_no_fact_is_named(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    facts = tmp_path / "facts.jsonl"
+    facts.write_bytes(content)
+    result = invoke("run", FLAGSHIP_CONTRACT, "--facts", facts)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_misspelt_event_kind_is_refused(tmp_path: Path) -> None:
+    """`only: [credits]` would compare no event at all and pass with an empty `expect`."""
+    scenario = tmp_path / "credits.scenario.yaml"
+    scenario.write_text(
+        f"contract: {FLAGSHIP_CONTRACT}\nsteps:\n  - advance_to: '2026-02-01T00:00:00Z'\n"
+        "only: [credits]\nexpect: []\n",
+        encoding="utf-8",
+    )
+    result = invoke("test", scenario)
+    assert result.exit_code != 0 and "unknown event kind credits" in result.output, result.output
+    run = invoke("run", FLAGSHIP_CONTRACT, "--kind", "credits")
+    assert run.exit_code == 2 and "'credits' is not one of" in run.output

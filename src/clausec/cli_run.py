@@ -19,7 +19,7 @@ from rich.text import Text
 
 from runtime.durable import DurableEngine
 from runtime.engine import Engine, EngineError
-from runtime.events import Event
+from runtime.events import KINDS, Event
 from runtime.facts import Fact, FactError
 from runtime.matchers import MatcherUnavailable
 from runtime.store import StoreError
@@ -43,13 +43,23 @@ def read_facts(path: Path) -> list[dict[str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text (byte {error.start})") from error
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            facts.append(json.loads(line, parse_float=Decimal))
+            fact = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as error:
             raise UsageError(f"{path}:{number}:{error.colno}: not JSON: {error.msg}") from error
+        except RecursionError as error:
+            raise UsageError(f"{path}:{number}: nested too deeply to be a fact") from error
+        if not isinstance(fact, dict):
+            kind = {list: "an array", str: "a string", bool: "true or false"}.get(
+                type(fact), "null" if fact is None else "a number"
+            )
+            raise UsageError(f"{path}:{number}: a fact is a JSON object {{...}}, not {kind}")
+        facts.append(fact)
     return facts
 
 
@@ -246,7 +256,14 @@ def _aware(moment: datetime | None) -> datetime | None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@click.option("--kind", "kinds", multiple=True, help="Show only events of this kind.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(KINDS),
+    metavar="KIND",
+    help="Show only events of this kind (repeat for several): " + ", ".join(KINDS) + ".",
+)
 @AMEND
 @click.option(
     "--store",

@@ -63,23 +63,34 @@ contract "{title}" {{
 """
 
 SCENARIO = """\
-# A first scenario for {title}: one unplanned outage of 4 hours in March 2027.
-# 4 h of 44,640 min is 99.46% availability, below the 99.5% target: a 5% credit of 8,500 GBP.
-# Run it with `clausec test {folder}` once the runtime is installed.
-contract: contract.clause
-facts:
-  - id: outage-1
-    type: outage
-    ticket: "INC-20417"
-    start: "2027-03-09T09:00:00+00:00"
-    end: "2027-03-09T13:00:00+00:00"
-    planned: false
-clock:
+# A first scenario for {title}: one unplanned outage of 4 hours in March 2027. Edit the facts
+# and the clock moves, and work the expected events out by hand from the contract's text.
+# - January and February 2027: no outage, 100%: met. Each month is assessed when it ends.
+# - March 2027 runs from 1 March 00:00 GMT to 1 April 00:00 BST (summer time starts on the
+#   28th): 743 hours, 44,580 minutes. 4 hours down: 1 - 240 / 44,580 = 99.462%, below the
+#   99.5% target and not below 98%: 5% of 8,500 GBP = 425.00 GBP, assessed at 2027-04-01
+#   00:00 BST (2027-03-31T23:00Z).
+# Run it with `clausec test {folder}`.
+contract: ../contract.clause
+steps:
+  - facts:
+      - id: outage-1
+        type: outage
+        ticket: "INC-20417"
+        start: "2027-03-09T09:00:00+00:00"
+        end: "2027-03-09T13:00:00+00:00"
+        planned: false
   - advance_to: "2027-04-10T00:00:00+01:00"
+only: [assessment, credit]
 expect:
-  - kind: credit
-    clause: service_availability
-    amount: "425.00 GBP"
+  - {{time: '2027-02-01T00:00:00Z', kind: assessment, clause: service_availability,
+     instance: 2027-01, verdict: met}}
+  - {{time: '2027-03-01T00:00:00Z', kind: assessment, clause: service_availability,
+     instance: 2027-02, verdict: met}}
+  - {{time: '2027-03-31T23:00:00Z', kind: assessment, clause: service_availability,
+     instance: 2027-03, verdict: breached}}
+  - {{time: '2027-03-31T23:00:00Z', kind: credit, clause: service_availability,
+     instance: 2027-03, amount: 425.00 GBP}}
 """
 
 

@@ -36,6 +36,7 @@ KINDS = (
     "power.exercised",
     "power.expired",
     "restatement",
+    "amendment",
     "closeout",
 )
 

@@ -17,6 +17,7 @@ from decimal import (
     ROUND_HALF_UP,
     ROUND_UP,
     Decimal,
+    InvalidOperation,
 )
 
 ROUNDING_MODES = {
@@ -102,7 +103,10 @@ class Money:
         parts = text.split()
         if len(parts) != 2 or len(parts[1]) != 3 or not parts[1].isalpha():
             raise ValueError(f"'{text}' is not an amount with a currency, like '1234.50 EUR'")
-        return Money(Decimal(parts[0]), parts[1].upper())
+        try:
+            return Money(Decimal(parts[0]), parts[1].upper())
+        except InvalidOperation as error:
+            raise ValueError(f"'{parts[0]}' is not a number") from error
 
 
 def round_money(value: Money, mode: str, quantum: Decimal) -> Money:

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from clausec import ir
 from runtime.engine import Engine, EngineError
-from runtime.events import Event
+from runtime.events import KINDS, Event
 from runtime.facts import FactError
 from runtime.matchers import MatcherUnavailable
 
@@ -74,6 +74,17 @@ class Scenario(BaseModel):
     summaries: bool = False  # compare each event's explanation summary as well
     diagnostics: list[str] = []  # runtime diagnostic codes the run must report, in order
     expect: list[dict[str, Any]] = []
+
+    @field_validator("only")
+    @classmethod
+    def _known_kinds(cls, only: list[str] | None) -> list[str] | None:
+        """A misspelt kind would filter out every event and pass an empty `expect`."""
+        unknown = [kind for kind in only or [] if kind not in KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown event kind {', '.join(unknown)}; the kinds are {', '.join(KINDS)}"
+            )
+        return only
 
 
 @dataclass
