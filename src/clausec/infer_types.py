@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, Span, did_you_mean
@@ -62,6 +63,7 @@ class ExprTyper:
         if actual.kind in kinds or actual.kind == "unknown":
             return actual
         if actual.kind == "number" and "percent" in kinds:
+            self._plain_number_for_percent(expr)
             return PERCENT
         wanted = " or ".join(kinds)
         return self.error("CC207", f"{what} must be {wanted}, not {actual}", _span(expr))
@@ -190,6 +192,8 @@ class ExprTyper:
         left, right = self.infer(expr.left, env), self.infer(expr.right, env)
         if "unknown" in (left.kind, right.kind):
             return UNKNOWN
+        if expr.op == "of" and left.kind == "number":  # `10 of fee` is ten fees
+            self._plain_number_for_percent(expr.left)
         result = arithmetic(expr.op, left.required(), right.required())
         if result is None:
             return self.error(
@@ -214,7 +218,25 @@ class ExprTyper:
         ):
             if not comparable(left, right, op):
                 self.error("CC207", f"cannot compare {left} {op} {right}", _span(node))
+        for operand, kind, other in zip(
+            expr.operands, types, [*types[1:], types[-2]], strict=False
+        ):
+            if kind.kind == "number" and other.kind == "percent":
+                self._plain_number_for_percent(operand)
         return BOOL
+
+    def _plain_number_for_percent(self, operand: n.Expr) -> None:
+        """`availability >= 99.9` compares 99.9 with a fraction (99.9% is 0.999), so it never
+        holds, and `25 of fee` is 25 fees: a plain number where a percentage is meant is a
+        percentage written without its `%`. (0 and 1 read the same either way.)"""
+        value = operand.value if isinstance(operand, n.Literal) else None
+        if isinstance(value, Decimal | int) and not isinstance(value, bool) and value not in (0, 1):
+            self.error(
+                "CC207",
+                f"{value} is a plain number where a percentage is meant",
+                operand.span,
+                f"write {value}%: a percentage is written with its sign",
+            )
 
     def _operand(self, operand: n.Expr, operands: tuple[n.Expr, ...], env: Env) -> Type:
         """Enum values are bare names: type them from the enum on the other side."""
