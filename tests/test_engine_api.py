@@ -256,3 +256,26 @@ def test_cap_buckets() -> None:
     assert ctx.bucket("window", ctx.time.end, None, "inv[B]") != "window:inv[A]"
     assert ctx.bucket("contract_year", ctx.time.end, None, None) == "contract_year:2027-01-01"
     assert ctx.bucket("month", ctx.time.start, None, None) == "month:2026-01-01"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text.replace('"42000"', '"420000"'), "does not match its hash"),
+        (lambda text: text.replace('"ir_version": 1', '"ir_version": 999'), "IR version 999"),
+    ],
+    ids=["figure-edited", "unknown-ir-version"],
+)
+def test_a_bundle_changed_after_compiling_is_refused(
+    tmp_path: Path, edit: Any, message: str
+) -> None:
+    """A bundle is the signed terms: one edited by hand, or written by another IR version, is
+    refused, not run."""
+    good = tmp_path / "hosting.json"
+    good.write_text(BUNDLE.to_json(), encoding="utf-8")  # as `clausec compile -o` writes it
+    assert Engine.load(good).ctx.bundle.hash == BUNDLE.hash
+    changed = tmp_path / "changed.json"
+    changed.write_text(edit(good.read_text(encoding="utf-8")), encoding="utf-8")
+    assert changed.read_text(encoding="utf-8") != good.read_text(encoding="utf-8")
+    with pytest.raises(EngineError, match=message):
+        Engine.load(changed)

@@ -55,9 +55,20 @@ def load_bundle(source: ir.Bundle | str | Path) -> ir.Bundle:
             raise EngineError(render_all(result.diagnostics, result.sources))
         return result.bundle
     try:
-        return ir.Bundle.model_validate_json(path.read_text(encoding="utf-8"))
+        bundle = ir.Bundle.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise EngineError(f"cannot load bundle {path}: {error}") from error
+    if bundle.ir_version != ir.IR_VERSION:
+        raise EngineError(
+            f"{path} is IR version {bundle.ir_version}; this clausec reads version "
+            f"{ir.IR_VERSION}: compile the contract again"
+        )
+    if bundle.with_hash().hash != bundle.hash:  # edited after compiling: not the signed terms
+        raise EngineError(
+            f"{path} does not match its hash {bundle.hash or '(none)'}: it was changed after "
+            "it was compiled; compile the contract again (`clausec compile`)"
+        )
+    return bundle
 
 
 class Engine:
