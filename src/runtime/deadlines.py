@@ -55,5 +55,7 @@ def _anchor(ctx: Context, inst: Instance, anchor: ir.Anchor | None) -> datetime 
         return inst.window_end or inst.start
     if anchor.kind == "field" and inst.record and anchor.field:
         value = inst.record.get(anchor.field)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return _moment(ctx, value)  # `30 days after` a date counts from the day after it
         return value if isinstance(value, datetime) else None
     return inst.anchor or inst.start

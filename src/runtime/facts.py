@@ -11,10 +11,11 @@ has happened (a downtime at its end, an incident at its resolution).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AwareDatetime,
@@ -257,6 +258,10 @@ class FactSchemas:
             if isinstance(value, datetime):
                 fields[name] = value = value.astimezone(UTC)
                 times.append(value)
+        if not times:  # dates only (an invoice `issued: date`): the start of the latest one
+            zone = ZoneInfo(self.header.timezone)
+            days = [v for v in fields.values() if isinstance(v, date)]
+            times = [datetime.combine(max(days), time(), zone).astimezone(UTC)] if days else []
         return self._fact(fact_id, str(kind), fields, times, seq, index)
 
     def _fact(
@@ -270,7 +275,14 @@ class FactSchemas:
     ) -> Fact:
         if not times:
             raise FactError(
-                [Problem(fact_id, None, "the fact has no date-time to place it in time", index)]
+                [
+                    Problem(
+                        fact_id,
+                        None,
+                        "the fact has no date or date-time to place it in time",
+                        index,
+                    )
+                ]
             )
         schema = self.schemas[kind]
         key = str(fields[schema.key]) if schema.key and fields.get(schema.key) is not None else None
