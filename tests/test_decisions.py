@@ -73,6 +73,9 @@ def test_the_report_names_an_open_right_and_exercising_it_closes_it(store: str) 
     assert fired[0]["explanation"]["summary"].endswith(": Letter ref. AC-LEG-2026-114")
     closeout = next(e for e in fired if e["kind"] == "closeout")
     assert closeout["amount"] == "24800.00 EUR"
+    explained = clausec("explain", CONTRACT, "closeout:closeout", "--store", store)
+    assert explained.exit_code == 0, explained.output
+    assert "lot2.deliver (damages): 6200.00 EUR" in explained.stdout
     (right,) = report(store)["rights"]
     assert right["exercised"] == "2026-08-10"
     text = clausec("report", CONTRACT, "--store", store).stdout

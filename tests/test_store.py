@@ -126,10 +126,18 @@ def test_a_foreign_postgresql_schema_is_refused_untouched(postgres: LocalPostgre
     assert tables == [("customers",)]
 
 
-def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    url = f"postgresql://clausec:s3cret@/nowhere?host={tmp_path}"
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://clausec:s3cret@/nowhere?host={tmp}",
+        "postgresql://clausec@/nowhere?host={tmp}&password=s3cret",
+        "postgresql://clausec:s3cret@[::1:5432/nowhere",  # not a URL libpq or urllib can read
+    ],
+    ids=["in-user-part", "in-query", "malformed"],
+)
+def test_an_unreachable_server_is_a_clear_error(tmp_path: Path, url: str) -> None:
     with pytest.raises(StoreError, match="cannot connect to") as caught:
-        open_store(url)
+        open_store(url.format(tmp=tmp_path))
     assert "s3cret" not in str(caught.value)
 
 

@@ -248,6 +248,7 @@ def render_status(location: str, statuses: list[ContractStatus], within: int) ->
 @click.option(
     "--within",
     default=30,
+    type=click.IntRange(0, 3660),
     show_default=True,
     help="Show rights that lapse within this many days of each contract's clock.",
 )

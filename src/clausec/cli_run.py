@@ -304,6 +304,11 @@ def run_command(
 @ENGINE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @AMEND
+@click.option(
+    "--store",
+    help="Explain events a store holds (`clausec run --store`, `clausec exercise`), as "
+    "recorded: a SQLite file or a postgresql:// URL.",
+)
 def explain(
     contract: str,
     event_ids: tuple[str, ...],
@@ -312,14 +317,16 @@ def explain(
     engine: str,
     fmt: str,
     amendments: tuple[str, ...],
+    store: str | None,
 ) -> None:
     """Explain events, named by id (or a prefix) or as KIND:CLAUSE[:INSTANCE]: the clause, the
     facts and the figures behind each."""
     from clausec.cli import UsageError
     from clausec.explain_text import render_explanation
 
-    runner = run_engine(contract, facts_path, _aware(until), engine, False, None, amendments)
-    by_id = {e.id: e for e in runner.events()}
+    by_id = {
+        e.id: e for e in _events_to_explain(contract, facts_path, until, engine, amendments, store)
+    }
     chosen: list[Event] = []
     for wanted in event_ids:
         found = [e for i, e in by_id.items() if _selects(wanted, i, e)]
@@ -331,6 +338,34 @@ def explain(
         return
     for event in chosen:
         click.echo(render_explanation(event, by_id))
+
+
+def _events_to_explain(
+    contract: str,
+    facts_path: str | None,
+    until: datetime | None,
+    engine: str,
+    amendments: tuple[str, ...],
+    store: str | None,
+) -> list[Event]:
+    """The events of a run over a facts file, or those a store holds (read, not added to)."""
+    from clausec.cli import UsageError
+    from clausec.cli_act import open_stored
+
+    if store is None:
+        return run_engine(
+            contract, facts_path, _aware(until), engine, False, None, amendments
+        ).events()
+    if facts_path or until or amendments:
+        raise UsageError(
+            "--store explains what the store holds: add facts, amendments or move the clock "
+            "with `clausec run --store` first"
+        )
+    durable = open_stored(contract, engine, store)
+    try:
+        return durable.events()
+    finally:
+        durable.close()
 
 
 def _run_folder(

@@ -42,12 +42,21 @@ CREATE TABLE clausec.snapshots (
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
+    """The URL without its password (in the user part or as `?password=`), for messages."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # not a URL urllib can read: show none of it but the scheme
+        return url.split("://", 1)[0] + "://***"
+    query = "&".join(
+        "password=***" if pair.split("=", 1)[0].lower() == "password" else pair
+        for pair in parts.query.split("&")
+    )
+    parts = parts._replace(query=query) if parts.query else parts
     if parts.password is None:
-        return url
+        return urlunsplit(parts)
     host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    netloc = f"{parts.username}:***@{host}" + (f":{port}" if port else "")
     return urlunsplit(parts._replace(netloc=netloc))
 
 
@@ -114,7 +123,8 @@ class PostgresStore:
         try:
             self.connection = psycopg.connect(url, autocommit=True)
         except psycopg.Error as error:
-            raise StoreError(f"cannot connect to {self.location}: {error}".strip()) from error
+            said = str(error).replace(url, self.location)  # libpq may quote the whole URL
+            raise StoreError(f"cannot connect to {self.location}: {said}".strip()) from error
         try:
             self.connection.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             self._prepare()
