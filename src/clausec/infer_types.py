@@ -17,7 +17,7 @@ from decimal import Decimal
 from clausec import nodes as n
 from clausec.diagnostics import Diagnostic, Span, did_you_mean
 from clausec.types import BOOL, DURATION, NONE, NUMBER, PERCENT, UNKNOWN, Type
-from clausec.values import Money, literal_kind
+from clausec.values import Money, ZonedDateTime, literal_kind
 
 AGGREGATES = ("count", "sum", "min", "max", "average", "percentile", "minutes", "change")
 SCALAR_FUNCTIONS = ("floor", "ceil", "abs", "round", "ratio", "min", "max")
@@ -74,7 +74,17 @@ class ExprTyper:
         value = expr.value
         if isinstance(value, Money):
             return self._money(value.currency, env, expr.span)
+        if isinstance(value, ZonedDateTime) and value.zone and value.zone[0] not in "+-Z":
+            self._zone(value.zone, expr.span)
         return Type(literal_kind(value))
+
+    def _zone(self, zone: str, span: Span) -> None:
+        """A date-time's own zone (`2026-03-01T17:00[Europe/Berlin]`) must be one the engine
+        can read, or the deadline it sets would have no value at run time."""
+        from clausec.check_types import _zone_help, _zones
+
+        if zone not in _zones():
+            self.error("CC214", f"unknown time zone '{zone}'", span, _zone_help(zone))
 
     def _money(self, currency: str, env: Env, span: Span) -> Type:
         if env.currency and currency != env.currency and currency not in env.convertible:
@@ -180,8 +190,8 @@ class ExprTyper:
         if expr.op == "not":
             self.expect(expr.operand, env, ("bool",), "the operand of 'not'")
             return BOOL
-        return self.expect(
-            expr.operand, env, ("money", "percent", "duration", "number"), "a negated value"
+        return self.expect(  # not a duration: a period runs forwards (`within -10 days`)
+            expr.operand, env, ("money", "percent", "number"), "a negated value"
         )
 
     def _binary(self, expr: n.Binary, env: Env) -> Type:
