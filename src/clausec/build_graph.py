@@ -108,6 +108,11 @@ def build_graph(
         graph.add_node(node_id("fact", fact.name), kind="fact", label=fact.name)
     for param in symbols.params.values():
         graph.add_node(node_id("param", param.name), kind="param", label=param.name)
+    for param in symbols.params.values():  # a value may read other parameters, never itself
+        found = list(walk(param.default)) if param.default is not None else []
+        for dependency, span in _references(found, symbols):
+            if not graph.has_edge(dependency, node_id("param", param.name)):
+                graph.add_edge(dependency, node_id("param", param.name), span=span)
     for member in contract.members:
         kind = _KINDS.get(type(member))
         if kind is None:
@@ -153,7 +158,9 @@ def _cycles(graph: nx.DiGraph) -> list[Diagnostic]:
                 f"dependency cycle: {path}",
                 first_span,
                 notes=notes,
-                help="break the cycle: one of these clauses must not wait for the other",
+                help="give one of these parameters a value that does not read the others"
+                if all(node.startswith("param:") for node in cycle)
+                else "break the cycle: one of these clauses must not wait for the other",
             )
         )
     return out
