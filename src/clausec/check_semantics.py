@@ -49,9 +49,38 @@ def check_semantics(
             out.extend(_check_amounts(walk(member), None, symbols))
         elif isinstance(member, n.TriggerDecl | n.PlanDecl | n.CloseoutDecl):
             out.extend(_check_duties(member))
+    out.extend(_check_aggregate_caps(contract, symbols))
     if report_unused:
         out.extend(_check_unused(contract, symbols, walked))
     return out
+
+
+def _check_aggregate_caps(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagnostic]:
+    """An aggregate cap limits the total of some kinds of amount over a scope: it must allow
+    something (CC304), name each kind once (CC314), and be the only one for a kind and scope
+    (CC305), as a clause's own caps must."""
+    seen: set[tuple[str, str]] = set()
+    for cap in (m for m in contract.members if isinstance(m, n.AggregateCap)):
+        value = fold(cap.amount, symbols.params)
+        if value is not None and value[1] <= 0:
+            yield Diagnostic(
+                "CC304",
+                f"cap of {value[1]} can never allow an amount",
+                cap.amount.span,
+                help="caps must be positive amounts",
+            )
+        twice = sorted({kind for kind in cap.kinds if cap.kinds.count(kind) > 1})
+        if twice:
+            yield Diagnostic("CC314", f"'{', '.join(twice)}' named twice", cap.span)
+        for kind in dict.fromkeys(cap.kinds):
+            if (kind, cap.scope) in seen:
+                yield Diagnostic(
+                    "CC305",
+                    f"two aggregate caps on {kind} per {cap.scope.replace('_', ' ')}",
+                    cap.span,
+                    help="keep the one that applies and remove the other",
+                )
+            seen.add((kind, cap.scope))
 
 
 def _check_header(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagnostic]:
