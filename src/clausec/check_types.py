@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 
 import holidays
@@ -96,15 +97,17 @@ def check_header(symbols: Symbols) -> list[Diagnostic]:
     for key, stmt in symbols.header.items():
         value = str(stmt.values[0]) if stmt.values else ""
         if key in ("currency",) or key.startswith("convert "):
-            if pycountry.currencies.get(alpha_3=value) is None:
+            if not value.isupper() or pycountry.currencies.get(alpha_3=value) is None:
                 out.append(
                     Diagnostic(
                         "CC212",
                         f"unknown currency code '{value}'",
                         stmt.span,
-                        help="use an ISO 4217 code such as EUR, USD or GBP",
+                        help="use an ISO 4217 code in capitals, such as EUR, USD or GBP",
                     )
                 )
+            elif key.startswith("convert "):
+                out.extend(_check_rate(stmt, value, symbols))
         elif key == "calendar" and value not in _calendars():
             out.append(
                 Diagnostic(
@@ -124,6 +127,31 @@ def check_header(symbols: Symbols) -> list[Diagnostic]:
                 )
             )
     return out
+
+
+def _check_rate(stmt: n.HeaderStmt, code: str, symbols: Symbols) -> list[Diagnostic]:
+    """A conversion turns amounts in `code` into the contract's currency: at a positive rate,
+    and from another currency than the contract's own."""
+    rate = stmt.values[1] if len(stmt.values) > 1 else None
+    if isinstance(rate, Decimal | int) and rate <= 0:
+        return [
+            Diagnostic(
+                "CC207",
+                f"a conversion rate of {rate} would turn every {code} amount into nothing",
+                stmt.span,
+                help=f"give how much of the contract's currency one {code} is worth",
+            )
+        ]
+    if code == contract_currency(symbols):
+        return [
+            Diagnostic(
+                "CC212",
+                f"{code} is the contract's own currency: it needs no conversion",
+                stmt.span,
+                help="remove this line",
+            )
+        ]
+    return []
 
 
 def contract_currency(symbols: Symbols) -> str | None:
