@@ -478,3 +478,9 @@ def test_a_misspelt_event_kind_is_refused(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "unknown event kind credits" in result.output, result.output
     run = invoke("run", FLAGSHIP_CONTRACT, "--kind", "credits")
     assert run.exit_code == 2 and "'credits' is not one of" in run.output
+
+
+def test_test_on_a_folder_with_no_scenarios_fails(tmp_path: Path) -> None:
+    """A CI job pointed at the wrong folder must not pass on nothing."""
+    result = invoke("test", tmp_path)
+    assert result.exit_code == 2 and "no scenario files" in result.output

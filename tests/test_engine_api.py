@@ -279,3 +279,18 @@ def test_a_bundle_changed_after_compiling_is_refused(
     assert changed.read_text(encoding="utf-8") != good.read_text(encoding="utf-8")
     with pytest.raises(EngineError, match=message):
         Engine.load(changed)
+
+
+def test_wrong_arguments_are_engine_errors() -> None:
+    """An embedding service gets an EngineError it can report, not a Python error, for an
+    unknown event, a clock given as a date, and a discharge with no reason."""
+    engine = Engine(BUNDLE)
+    with pytest.raises(EngineError, match="no event ev-0000"):
+        engine.explain("ev-0000")
+    with pytest.raises(EngineError, match="needs a date-time with a zone"):
+        engine.advance_to(datetime(2026, 3, 1).date())  # type: ignore[arg-type]
+    engine.advance_to(datetime(2026, 3, 1, tzinfo=UTC))
+    (duty,) = [i.id for i in engine.obligations() if i.state == "in_effect" and "servers" in i.id]
+    with pytest.raises(EngineError, match="needs its reason"):
+        engine.discharge(duty, " ")
+    assert [i.state for i in engine.obligations() if i.id == duty] == ["in_effect"]

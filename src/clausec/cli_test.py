@@ -74,7 +74,13 @@ def junit(outcomes: list[Outcome]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text")
 def test_command(paths: tuple[str, ...], update: bool, fmt: str) -> None:
     """Run the scenario files (*.scenario.yaml) under PATHS on both engines."""
-    outcomes = [o for path in scenario_files(paths) for o in run_one(path, update)]
+    files = scenario_files(paths)
+    if not files:  # a CI job pointed at the wrong folder must not pass on nothing
+        from clausec.cli import UsageError
+
+        where = ", ".join(paths) or "."
+        raise UsageError(f"no scenario files (*.scenario.yaml) under {where}")
+    outcomes = [o for path in files for o in run_one(path, update)]
     failed = [o for o in outcomes if not o.passed]
     if fmt == "json":
         click.echo(

@@ -165,8 +165,8 @@ class Engine:
 
     def advance_to(self, moment: datetime) -> list[Event]:
         """Move the logical clock to `moment`, firing everything due up to and including it."""
-        if moment.tzinfo is None:
-            raise EngineError("advance_to needs a date-time with a zone")
+        if not isinstance(moment, datetime) or moment.tzinfo is None:
+            raise EngineError(f"advance_to needs a date-time with a zone, not {moment!r}")
         moment = moment.astimezone(UTC)
         if moment < self.ctx.clock:
             raise EngineError(
@@ -239,7 +239,9 @@ class Engine:
         return self.ctx.take_outbox()
 
     def discharge(self, obligation: str, reason: str) -> list[Event]:
-        """Waive or release an obligation instance (by id, as in `obligations()`)."""
+        """Waive or release an obligation instance (by id, as in `obligations()`), saying why."""
+        if not reason.strip():
+            raise EngineError("a discharge needs its reason: who waived or released it, and why")
         self.ctx.outbox = []
         inst = self.obligations_kernel.instances.get(obligation)
         if inst is None:
@@ -267,7 +269,7 @@ class Engine:
         for event in self.ctx.events:
             if event.id == event_id:
                 return event
-        raise KeyError(f"no event {event_id}")
+        raise EngineError(f"no event {event_id}")
 
     def windows(self) -> list[Assessment]:
         """Every assessed window of every SLA, in assessment order."""
