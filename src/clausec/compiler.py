@@ -186,7 +186,50 @@ def _check_against_base(result: Compilation, amendment: n.AmendmentDecl) -> None
             ]
         )
         return
-    apply_to_base(result, amendment, compile_contract(base_path), base_path)
+    base = compile_contract(base_path)
+    for path, earlier in _earlier_amendments(Path(result.path), amendment, base):
+        step = Compilation(str(path), result.sources)
+        applied = apply_to_base(step, earlier, base, base_path)
+        if applied is None or not step.ok:
+            result.add(
+                [
+                    Diagnostic(
+                        "CC318",
+                        f"the amendment {path}, which this one follows, has errors",
+                        amendment.span,
+                        help=f"run clausec check {path}",
+                    )
+                ]
+            )
+            return
+        base = applied
+    apply_to_base(result, amendment, base, base_path)
+
+
+def _earlier_amendments(
+    path: Path, amendment: n.AmendmentDecl, base: Compilation
+) -> list[tuple[Path, n.AmendmentDecl]]:
+    """The amendments beside `path` that lead from the base contract's version to the one
+    this amendment amends, in version order: amendment No. 2 amends what No. 1 made."""
+    target = amends(amendment)
+    header = base.symbols.header.get("version") if base.symbols else None
+    start = header.values[0] if header and header.values else None
+    if target is None or not isinstance(start, int) or target[1] <= start:
+        return []
+    found: dict[int, list[tuple[Path, n.AmendmentDecl]]] = {}
+    for candidate in sorted(path.parent.glob("*.clause")):
+        if candidate.resolve() == path.resolve():
+            continue
+        source = read_and_parse(candidate, {})[0]
+        items = source.items if source else ()
+        for item in (i for i in items if isinstance(i, n.AmendmentDecl)):
+            other = amends(item)
+            if other and other[0] == target[0] and start <= other[1] < target[1]:
+                found.setdefault(other[1], []).append((candidate, item))
+    chain = [found.get(v, []) for v in range(start, target[1])]
+    if any(len(step) != 1 for step in chain):  # a gap, or two candidates: no chain to follow
+        return []
+    return [step[0] for step in chain]
 
 
 def apply_to_base(
@@ -217,7 +260,9 @@ def apply_to_base(
     amended, diagnostics = apply_amendment(base.contract, amendment)
     if not result.add(diagnostics):
         return None
-    checked = _analyse(Compilation(result.path, result.sources), amended)
+    compilation = Compilation(result.path, result.sources)
+    compilation.contract = amended  # the next amendment applies to it
+    checked = _analyse(compilation, amended)
     result.add(checked.diagnostics)
     if checked.bundle is not None and result.ok:
         record = amendment_record(amendment, version)
