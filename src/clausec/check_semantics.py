@@ -41,6 +41,7 @@ def check_semantics(
         out.extend(_check_actors(nodes, symbols))
         out.extend(_check_size(member, nodes))
         out.extend(check_metric_use(member, nodes, symbols))
+        out.extend(_named_twice(nodes))
         if isinstance(member, n.SlaDecl):
             out.extend(_check_sla(member, symbols))
         elif isinstance(member, n.ObligationDecl):
@@ -53,6 +54,28 @@ def check_semantics(
     if report_unused:
         out.extend(_check_unused(contract, symbols, walked))
     return out
+
+
+def _named_twice(nodes: list[Any]) -> Iterable[Diagnostic]:
+    """A lookup table's key, an enum's value and an escalation level's name are given once:
+    with two, one of them silently never counts (CC314)."""
+    for node in nodes:
+        if isinstance(node, n.Lookup):
+            names, what = [key for key, _ in node.entries], "lookup table gives"
+        elif isinstance(node, n.TypeRef) and node.enum:
+            names, what = list(node.enum), "enum lists"
+        elif isinstance(node, n.EscalationDecl | n.EscalateBlock):
+            names, what = [level.name for level in node.levels], "escalation has a level"
+        else:
+            continue
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            yield Diagnostic(
+                "CC314",
+                f"the {what} {', '.join(repr(t) for t in twice)} twice",
+                node.span,
+                help="keep one, or give the other its own name",
+            )
 
 
 def _check_aggregate_caps(contract: n.ContractDecl, symbols: Symbols) -> Iterable[Diagnostic]:
