@@ -18,7 +18,7 @@ from typing import Any
 
 from clausec import nodes as n
 from clausec.check_metric_use import check_metric_use
-from clausec.check_tiers import check_bands, check_caps, check_tier_table
+from clausec.check_tiers import cap_allows_nothing, check_bands, check_caps, check_tier_table
 from clausec.check_types import TypeTable
 from clausec.const_eval import fold
 from clausec.diagnostics import Diagnostic, did_you_mean
@@ -84,14 +84,7 @@ def _check_aggregate_caps(contract: n.ContractDecl, symbols: Symbols) -> Iterabl
     (CC305), as a clause's own caps must."""
     seen: set[tuple[str, str]] = set()
     for cap in (m for m in contract.members if isinstance(m, n.AggregateCap)):
-        value = fold(cap.amount, symbols.params)
-        if value is not None and value[1] <= 0:
-            yield Diagnostic(
-                "CC304",
-                f"cap of {value[1]} can never allow an amount",
-                cap.amount.span,
-                help="caps must be positive amounts",
-            )
+        yield from cap_allows_nothing(fold(cap.amount, symbols.params), cap.amount)
         twice = sorted({kind for kind in cap.kinds if cap.kinds.count(kind) > 1})
         if twice:
             yield Diagnostic("CC314", f"'{', '.join(twice)}' named twice", cap.span)

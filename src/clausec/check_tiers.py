@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from clausec import nodes as n
-from clausec.const_eval import fold
+from clausec.const_eval import Value, fold
 from clausec.diagnostics import Diagnostic
 from clausec.intervals import ALL, INF, Interval, covered, from_comparison, subtract
 from clausec.rewrite import walk
@@ -207,6 +207,20 @@ def check_bands(table: n.BandTable, params: Params) -> list[Diagnostic]:
     return out
 
 
+def cap_allows_nothing(value: Value | None, amount: n.Expr) -> list[Diagnostic]:
+    """CC304 for a cap (a clause's own or an aggregate one) of zero or less."""
+    if value is None or value[1] > 0:
+        return []
+    return [
+        Diagnostic(
+            "CC304",
+            f"cap of {value[1]} can never allow an amount",
+            amount.span,
+            help="caps must be positive amounts",
+        )
+    ]
+
+
 def check_caps(stmts: Iterable[object], params: Params) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     caps: dict[str, tuple[Decimal, n.CapStmt]] = {}
@@ -218,15 +232,7 @@ def check_caps(stmts: Iterable[object], params: Params) -> list[Diagnostic]:
         if not isinstance(stmt, n.CapStmt):
             continue
         value = fold(stmt.amount, params)
-        if value is not None and value[1] <= 0:
-            out.append(
-                Diagnostic(
-                    "CC304",
-                    f"cap of {value[1]} can never allow an amount",
-                    stmt.amount.span,
-                    help="caps must be positive amounts",
-                )
-            )
+        out.extend(cap_allows_nothing(value, stmt.amount))
         if stmt.scope in caps:
             out.append(
                 Diagnostic(
