@@ -484,3 +484,22 @@ def test_test_on_a_folder_with_no_scenarios_fails(tmp_path: Path) -> None:
     """A CI job pointed at the wrong folder must not pass on nothing."""
     result = invoke("test", tmp_path)
     assert result.exit_code == 2 and "no scenario files" in result.output
+
+
+def test_a_fact_resent_with_other_content_is_refused(tmp_path: Path) -> None:
+    """Re-running a facts file into a store skips the facts it holds; one that comes back
+    changed under the same id is a correction that needs an id of its own, not a silent skip."""
+    facts = ROOT / "examples/managed_hosting/facts.jsonl"
+    store = tmp_path / "hosting.db"
+    assert invoke("run", FLAGSHIP_CONTRACT, "--facts", facts, "--store", store).exit_code == 0
+    again = invoke("run", FLAGSHIP_CONTRACT, "--facts", facts, "--store", store)
+    assert again.exit_code == 0 and "28 facts already in the store, skipped" in again.output
+    changed = tmp_path / "changed.jsonl"
+    text = facts.read_text(encoding="utf-8")
+    end = '"end": "2026-03-03T22:00:00+01:00"'
+    edited = text.replace(end, end.replace("03T22", "05T22"))
+    assert edited != text
+    changed.write_text(edited, encoding="utf-8")
+    refused = invoke("run", FLAGSHIP_CONTRACT, "--facts", changed, "--store", store)
+    assert refused.exit_code == 2, refused.output
+    assert "with other content, none applied: dt-NL-2026-0303" in refused.output

@@ -156,13 +156,22 @@ def run_engine(
     amendments: tuple[str, ...] = (),
 ) -> Engine:
     """Load, feed the facts file (whole or nothing) and move the clock. With a store, facts
-    it already holds are skipped, so re-running a growing facts file is idempotent."""
+    it already holds are skipped, so re-running a growing facts file is idempotent; one it
+    holds with other content is refused."""
+    from clausec.cli import UsageError
 
     runner = _open(contract, engine, store)
     load_amendments(runner, amendments)
     core = runner.engine if isinstance(runner, DurableEngine) else runner
     facts = read_facts(Path(facts_path)) if facts_path else []
     recorded = [f for f in facts if f.get("id") in core.seen]
+    if recorded and isinstance(runner, DurableEngine):
+        changed = runner.differing_facts(recorded)
+        if changed:
+            raise UsageError(
+                f"{len(changed)} facts are already in the store with other content, none "
+                f"applied: {', '.join(changed[:5])}; a correction needs an id of its own"
+            )
     if recorded:
         click.echo(f"{len(recorded)} facts already in the store, skipped", err=True)
         facts = [f for f in facts if f.get("id") not in core.seen]

@@ -357,6 +357,20 @@ class DurableEngine:
 
         return [("clock", {"to": moment.isoformat()}, move)]
 
+    def differing_facts(self, facts: Iterable[Mapping[str, Any]]) -> list[str]:
+        """The ids of `facts` that the ledger holds with other content: a re-sent fact is
+        the same fact only if nothing in it changed (a correction needs an id of its own)."""
+        sent = {str(f.get("id")): canonical(dict(f)) for f in facts}
+        differ: list[str] = []
+        for row in self.store.rows(self.contract):
+            if row.kind != "facts":
+                continue
+            for fact in json.loads(row.payload)["facts"]:
+                ident = str(fact.get("id"))
+                if ident in sent and sent[ident] != canonical(fact):
+                    differ.append(ident)
+        return differ
+
     def events(self) -> list[Event]:
         return self._current().events()
 
