@@ -201,6 +201,14 @@ def test_run_a_folder_into_a_store_then_status(
     assert sorted(events, key=lambda e: (e["contract"], e["seq"])) == expected
     second = runner.invoke(main, args)  # the same feed again: nothing new, same events
     assert second.exit_code == 0 and json.loads(second.stdout) == events
+    # A fact that comes back changed under its id is a correction, refused whole.
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    first_fact = json.loads(lines[0])
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text("\n".join([json.dumps({**first_fact, "ref_note": 1}), *lines[1:]]) + "\n")
+    refused = runner.invoke(main, [*args[:3], str(changed), *args[4:]])
+    assert refused.exit_code == 2 and f"none applied: {first_fact['id']}" in refused.output
+    assert runner.invoke(main, args).stdout == second.stdout
     status = runner.invoke(main, ["status", store_url, "--format", "json", "--within", "90"])
     assert status.exit_code == 0, status.output
     by_contract = {s["contract"]: s for s in json.loads(status.stdout)}

@@ -88,9 +88,7 @@ def run_portfolio(
                 bundle.header.version > portfolio.contracts[bundle.header.id].engine.latest_version
             ):
                 portfolio.contracts[bundle.header.id].amend(bundle)
-        facts = read_facts(Path(facts_path)) if facts_path else []
-        seen = {i for e in portfolio.contracts.values() for i in e.engine.seen}
-        facts = [f for f in facts if f.get("id") not in seen]
+        facts = _unseen(portfolio, read_facts(Path(facts_path)) if facts_path else [])
         if until is not None:
             facts = [f for f in facts if _time_known(f, until)]
         with service_collector():  # the contracts are loaded: the collector need not walk them
@@ -159,6 +157,24 @@ class ContractStatus:
     rights_lapsed: int
     lapsing: list[Lapsing]
     overdue_obligations: list[dict[str, str]]
+
+
+def _unseen(portfolio: Portfolio, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The facts the store does not hold yet; one it holds with other content is refused."""
+    from clausec.cli import UsageError
+
+    seen = {i for e in portfolio.contracts.values() for i in e.engine.seen}
+    changed = [
+        ident
+        for durable in portfolio.contracts.values()
+        for ident in durable.differing_facts(f for f in facts if f.get("id") in durable.engine.seen)
+    ]
+    if changed:
+        raise UsageError(
+            f"{len(changed)} facts are already in the store with other content, none "
+            f"applied: {', '.join(changed[:5])}; a correction needs an id of its own"
+        )
+    return [f for f in facts if f.get("id") not in seen]
 
 
 def contract_status(contract: str, portfolio: Portfolio, within: int) -> ContractStatus:
