@@ -25,6 +25,7 @@ from clausec.cli_run import (
     _batches,
     input_errors,
     read_facts,
+    refuse_changed,
     require_store,
     text_table,
 )
@@ -161,19 +162,16 @@ class ContractStatus:
 
 def _unseen(portfolio: Portfolio, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The facts the store does not hold yet; one it holds with other content is refused."""
-    from clausec.cli import UsageError
-
     seen = {i for e in portfolio.contracts.values() for i in e.engine.seen}
-    changed = [
-        ident
-        for durable in portfolio.contracts.values()
-        for ident in durable.differing_facts(f for f in facts if f.get("id") in durable.engine.seen)
-    ]
-    if changed:
-        raise UsageError(
-            f"{len(changed)} facts are already in the store with other content, none "
-            f"applied: {', '.join(changed[:5])}; a correction needs an id of its own"
-        )
+    refuse_changed(
+        [
+            ident
+            for durable in portfolio.contracts.values()
+            for ident in durable.differing_facts(
+                f for f in facts if f.get("id") in durable.engine.seen
+            )
+        ]
+    )
     return [f for f in facts if f.get("id") not in seen]
 
 

@@ -158,7 +158,6 @@ def run_engine(
     """Load, feed the facts file (whole or nothing) and move the clock. With a store, facts
     it already holds are skipped, so re-running a growing facts file is idempotent; one it
     holds with other content is refused."""
-    from clausec.cli import UsageError
 
     runner = _open(contract, engine, store)
     load_amendments(runner, amendments)
@@ -166,12 +165,7 @@ def run_engine(
     facts = read_facts(Path(facts_path)) if facts_path else []
     recorded = [f for f in facts if f.get("id") in core.seen]
     if recorded and isinstance(runner, DurableEngine):
-        changed = runner.differing_facts(recorded)
-        if changed:
-            raise UsageError(
-                f"{len(changed)} facts are already in the store with other content, none "
-                f"applied: {', '.join(changed[:5])}; a correction needs an id of its own"
-            )
+        refuse_changed(runner.differing_facts(recorded))
     if recorded:
         click.echo(f"{len(recorded)} facts already in the store, skipped", err=True)
         facts = [f for f in facts if f.get("id") not in core.seen]
@@ -185,6 +179,17 @@ def run_engine(
         if until is not None and until > core.clock:
             runner.advance_to(until)
     return core
+
+
+def refuse_changed(changed: list[str]) -> None:
+    """Facts the store holds with other content stop the run before anything is applied."""
+    from clausec.cli import UsageError
+
+    if changed:
+        raise UsageError(
+            f"{len(changed)} facts are already in the store with other content, none "
+            f"applied: {', '.join(changed[:5])}; a correction needs an id of its own"
+        )
 
 
 def report_runtime_diagnostics(runner: Engine, since: int = 0) -> None:
