@@ -166,10 +166,13 @@ def test_a_decision_needs_a_store_that_holds_the_contract(tmp_path: Path) -> Non
     assert ledger_rows(str(other)) == before
 
 
-def test_a_stored_report_adds_nothing_to_the_store(store: str) -> None:
+@pytest.mark.parametrize("command", [["report"], ["explain", "closeout:closeout"]])
+def test_reading_a_store_adds_nothing_to_it(store: str, command: list[str]) -> None:
     before = ledger_rows(store)
-    done = clausec("report", CONTRACT, "--store", store, "--until", "2026-09-01")
-    assert done.exit_code == 2 and "reports on what the store holds" in done.output
+    done = clausec(
+        command[0], CONTRACT, *command[1:], "--store", store, "--until", "2026-09-01"
+    )
+    assert done.exit_code == 2 and "--store reads what the store holds" in done.output
     assert report(store)["clock"].startswith("2026-08-01")
     assert ledger_rows(store) == before
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
@@ -143,3 +144,24 @@ def open_stored(contract: str, engine: str, store: str) -> DurableEngine:
     except BaseException:
         opened.close()
         raise
+
+
+@contextmanager
+def reading_store(
+    contract: str, engine: str, store: str, more_inputs: bool
+) -> Iterator[DurableEngine]:
+    """The contract's state in `store`, to read (`report --store`, `explain --store`): a
+    command that reads a store adds nothing to it, so facts, amendments or a clock move
+    given with it are refused rather than quietly recorded."""
+    from clausec.cli import UsageError
+
+    if more_inputs:
+        raise UsageError(
+            "--store reads what the store holds: add facts, amendments or move the clock "
+            "with `clausec run --store` first"
+        )
+    durable = open_stored(contract, engine, store)
+    try:
+        yield durable
+    finally:
+        durable.close()

@@ -102,16 +102,7 @@ def report(
 
 def _stored_report(contract: str, engine: str, store: str, more_inputs: bool) -> Report:
     """The report on what a store holds: it reads the store and adds nothing to it."""
-    from clausec.cli import UsageError
-    from clausec.cli_act import open_stored
+    from clausec.cli_act import reading_store
 
-    if more_inputs:
-        raise UsageError(
-            "--store reports on what the store holds: add facts, amendments or move the "
-            "clock with `clausec run --store` first"
-        )
-    durable = open_stored(contract, engine, store)
-    try:
+    with reading_store(contract, engine, store, more_inputs) as durable:
         return build_report(durable.engine)
-    finally:
-        durable.close()

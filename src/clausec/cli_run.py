@@ -363,23 +363,14 @@ def _events_to_explain(
     store: str | None,
 ) -> list[Event]:
     """The events of a run over a facts file, or those a store holds (read, not added to)."""
-    from clausec.cli import UsageError
-    from clausec.cli_act import open_stored
+    from clausec.cli_act import reading_store
 
     if store is None:
         return run_engine(
             contract, facts_path, _aware(until), engine, False, None, amendments
         ).events()
-    if facts_path or until or amendments:
-        raise UsageError(
-            "--store explains what the store holds: add facts, amendments or move the clock "
-            "with `clausec run --store` first"
-        )
-    durable = open_stored(contract, engine, store)
-    try:
-        return durable.events()
-    finally:
-        durable.close()
+    with reading_store(contract, engine, store, bool(facts_path or until or amendments)) as read:
+        return read.events()
 
 
 def _run_folder(

@@ -228,10 +228,9 @@ class ExprTyper:
         ):
             if not comparable(left, right, op):
                 self.error("CC207", f"cannot compare {left} {op} {right}", _span(node))
-        for operand, kind, other in zip(
-            expr.operands, types, [*types[1:], types[-2]], strict=False
-        ):
-            if kind.kind == "number" and other.kind == "percent":
+        for index, operand in enumerate(expr.operands):  # each beside the one it is compared with
+            other = types[index + 1] if index + 1 < len(types) else types[index - 1]
+            if types[index].kind == "number" and other.kind == "percent":
                 self._plain_number_for_percent(operand)
         return BOOL
 

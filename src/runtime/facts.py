@@ -92,7 +92,7 @@ def _money_validator(currency: str, rates: dict[str, Decimal]) -> BeforeValidato
             money = Money(_decimal(value.get("amount")), str(value.get("currency", "")))
         elif isinstance(value, str):
             money = Money.parse(value)
-            money = Money(_decimal(money.amount), money.currency)  # NaN, Infinity, 1e400
+            _decimal(money.amount)  # refuses NaN, Infinity, 1e400 as for any number
         else:
             raise ValueError("write money as '1234.50 EUR'")
         if not isinstance(money.amount, Decimal):
